@@ -1,0 +1,39 @@
+package domain
+
+import (
+	"strconv"
+	"time"
+)
+
+// Date is a calendar date, "2025-01-01". Dates are kept as the string the client sent, because in
+// ISO form they sort and compare as strings; Valid says whether it is a real date.
+type Date string
+
+// DateOf returns the calendar date of t in UTC.
+func DateOf(t time.Time) Date { return Date(t.UTC().Format(time.DateOnly)) }
+
+// Valid reports whether d is a real calendar date in YYYY-MM-DD form (2025-02-30 is not).
+func (d Date) Valid() bool {
+	if len(d) != 10 {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, string(d))
+	return err == nil
+}
+
+// Year returns the year of a valid date, and 0 otherwise.
+func (d Date) Year() int {
+	if !d.Valid() {
+		return 0
+	}
+	y, _ := strconv.Atoi(string(d[:4]))
+	return y
+}
+
+// Time returns d as midnight UTC.
+func (d Date) Time() time.Time {
+	t, _ := time.Parse(time.DateOnly, string(d))
+	return t
+}
+
+func (d Date) IsZero() bool { return d == "" }
