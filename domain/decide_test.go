@@ -179,8 +179,8 @@ func TestDecide(t *testing.T) {
 		{name: "revised target", given: base(), when: &domain.SetTarget{ID: "i1", Year: 2025, Value: f(88), Decided: kf("20")},
 			then: []string{"indicator.target_set"}},
 		{name: "breakdown on an undivided indicator", given: with(&domain.DefineIndicator{ID: "i2", Name: "N", Unit: "st", Measure: "number", Direction: "higher_is_better", Decided: kf("21")}),
-			when:  &domain.ReportValue{ID: "i2", Organ: "buf", Year: 2024, Value: f(3), Breakdown: &domain.Breakdown{Women: f(1), Men: f(2)}},
-			code:  domain.ERULE, field: "breakdown", rule: "gender_divided"},
+			when: &domain.ReportValue{ID: "i2", Organ: "buf", Year: 2024, Value: f(3), Breakdown: &domain.Breakdown{Women: f(1), Men: f(2)}},
+			code: domain.ERULE, field: "breakdown", rule: "gender_divided"},
 
 		// A goal links only to goals that exist.
 		{name: "link to nothing", given: base(), when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "bun",
@@ -276,7 +276,7 @@ func TestDecide(t *testing.T) {
 func commitment(edit func(*domain.MakeCommitment)) *domain.MakeCommitment {
 	c := &domain.MakeCommitment{Text: "Erbjuda läxhjälp på alla skolor", Responsible: "bun", Goal: "g2",
 		Measure: &domain.Measure{Description: "Skolor med läxhjälp", Unit: "st", Target: f(12)},
-		Year: 2025, Due: "2025-12-31", Decided: bun("7")}
+		Year:    2025, Due: "2025-12-31", Decided: bun("7")}
 	edit(c)
 	return c
 }
