@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func TestStore_EnsureTenantRepairsSettings(t *testing.T) {
 func TestStore_MalformedMessages(t *testing.T) {
 	ctx := context.Background()
 	st := MustOpenStore(t, "demo")
+	st.Logger = slog.New(slog.DiscardHandler)
 	goal := domain.Ref{Kind: domain.KindGoal, ID: "x"}
 	good := testEvent(t, "demo", "goal.adopted", goal, "e1")
 	if _, err := st.Append(ctx, "demo", []domain.Append{{Event: good}}); err != nil {
