@@ -1,0 +1,855 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/taktledger/takt/domain"
+)
+
+// badEvent is a record that cannot be applied: it is set aside in the quarantine table, and the
+// projection goes on.
+type badEvent struct{ err error }
+
+func (b badEvent) Error() string { return b.err.Error() }
+func (b badEvent) Unwrap() error { return b.err }
+
+func bad(format string, args ...any) error { return badEvent{fmt.Errorf(format, args...)} }
+
+// isBad reports whether err says something about the record rather than about the database.
+func isBad(err error) bool {
+	var b badEvent
+	if errors.As(err, &b) {
+		return true
+	}
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint
+}
+
+// Apply applies records, in order, in one transaction together with the checkpoint: either all of
+// them and the checkpoint are stored, or none. Records at or below the checkpoint have been applied
+// already and are skipped. A record that cannot be applied is set aside in the quarantine table,
+// counted and logged; the checkpoint moves past it all the same.
+func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var checkpoint uint64
+	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
+		return err
+	}
+	a := &applier{ctx: ctx, tx: tx}
+	var set []domain.Record
+	var setErrs []error
+	last := checkpoint
+	for _, r := range records {
+		if r.Seq <= last {
+			continue
+		}
+		err := a.apply(r)
+		if err != nil && !isBad(err) {
+			return fmt.Errorf("projections: apply seq %d: %w", r.Seq, err)
+		}
+		if err != nil {
+			if err := a.quarantine(r, err); err != nil {
+				return err
+			}
+			set, setErrs = append(set, r), append(setErrs, err)
+		}
+		last = r.Seq
+	}
+	if last == checkpoint {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for i, r := range set {
+		db.Logger.Warn("event set aside", "tenant", db.Tenant, "seq", r.Seq, "subject", r.Subject, "err", setErrs[i])
+	}
+	db.quarantined.Add(uint64(len(set)))
+	db.advanced(last)
+	return nil
+}
+
+type applier struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (a *applier) exec(query string, args ...any) error {
+	_, err := a.tx.ExecContext(a.ctx, query, args...)
+	return err
+}
+
+// apply applies one record inside a savepoint, so that a record that fails halfway leaves nothing.
+func (a *applier) apply(r domain.Record) error {
+	if err := a.exec("SAVEPOINT record"); err != nil {
+		return err
+	}
+	err := a.record(r)
+	if err != nil {
+		if rerr := a.exec("ROLLBACK TO record"); rerr != nil {
+			return rerr
+		}
+	}
+	if rerr := a.exec("RELEASE record"); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+func (a *applier) quarantine(r domain.Record, cause error) error {
+	data := r.Data
+	if data == nil {
+		data = []byte{}
+	}
+	return a.exec("INSERT INTO quarantine (seq, subject, msg_id, stored_at, data, error) VALUES (?, ?, ?, ?, ?, ?)",
+		r.Seq, r.Subject, r.MsgID, formatTime(r.Stored), data, cause.Error())
+}
+
+// timeLayout has a fixed width, so that recording times sort and compare as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func (a *applier) record(r domain.Record) error {
+	if r.Err != nil {
+		return badEvent{r.Err}
+	}
+	e := r.Event
+	e.Seq = r.Seq
+	if e.Data == nil {
+		return bad("event %s has no data", e.ID)
+	}
+	if e.Aggregate.ID == "" || !strings.HasPrefix(e.Type, string(e.Aggregate.Kind)+".") {
+		return bad("event type %s does not belong to aggregate %s", e.Type, e.Aggregate)
+	}
+	if e.Effective == "" {
+		e.Effective = domain.DateOf(e.Time)
+	} else if !e.Effective.Valid() {
+		return bad("effective date %q is not a date", e.Effective)
+	}
+	if err := a.exec(`INSERT INTO events (seq, event_id, msg_id, type, subject, period, organ, actor, effective, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, e.ID, r.MsgID, e.Type, r.Subject, e.Period, e.Organ, e.Actor,
+		string(e.Effective), formatTime(e.Time)); err != nil {
+		return err
+	}
+	id := e.Aggregate.ID
+	switch d := e.Data.(type) {
+	case *domain.OrganRegistered:
+		return a.organRegistered(e, id, d)
+	case *domain.OrganRenamed:
+		return a.organ(e, id, d.Decision, "", func(o *domain.OrganView) { o.Name = d.Name })
+	case *domain.OrganDissolved:
+		return a.organ(e, id, d.Decision, d.Reason, func(o *domain.OrganView) {
+			o.Dissolved, o.DissolvedOn, o.Successor = true, e.Effective, d.Successor
+		})
+	case *domain.PeriodOpened:
+		return a.periodOpened(e, id, d)
+	case *domain.PeriodClosed:
+		return a.periodClosed(e, id, d)
+	case *domain.VisionAdopted:
+		return a.visionAdopted(e, id, d)
+	case *domain.VisionRevised:
+		return a.visionRevised(e, id, d)
+	case *domain.GoalAdopted:
+		return a.goalAdopted(e, id, d)
+	case *domain.GoalRevised:
+		return a.goal(e, id, d.Decision, d.Reason, func(g *domain.GoalView) error {
+			set(&g.Title, d.Title)
+			set(&g.Description, d.Description)
+			set(&g.Level, d.Level)
+			set(&g.Owner, d.Owner)
+			set(&g.GoalArea, d.GoalArea)
+			return nil
+		})
+	case *domain.GoalRelinked:
+		return a.goal(e, id, d.Decision, d.Reason, func(g *domain.GoalView) error {
+			g.ContributesTo = links(d.ContributesTo)
+			if d.SDGs != nil {
+				g.SDGs = sdgs(d.SDGs)
+			}
+			return nil
+		})
+	case *domain.GoalCarriedForward:
+		return a.goal(e, id, d.Decision, "", func(g *domain.GoalView) error {
+			g.Period = d.ToPeriod
+			g.Periods = append(g.Periods, d.ToPeriod)
+			return nil
+		})
+	case *domain.GoalRetired:
+		return a.goal(e, id, d.Decision, d.Reason, func(g *domain.GoalView) error {
+			g.Status = domain.StatusRetired
+			return nil
+		})
+	case *domain.GoalAssessed:
+		return a.goalAssessed(e, id, d)
+	case *domain.IndicatorDefined:
+		return a.indicatorDefined(e, id, d)
+	case *domain.TargetSet:
+		return a.targetSet(e, id, d)
+	case *domain.ValueReported:
+		return a.valueReported(e, id, d)
+	case *domain.ValueCorrected:
+		return a.valueCorrected(e, id, d)
+	case *domain.MethodChanged:
+		return a.methodChanged(e, id, d)
+	case *domain.IndicatorRetired:
+		return a.indicator(e, id, &d.Decision, d.Reason, func(in *domain.IndicatorView) { in.Retired = true })
+	case *domain.CommitmentMade:
+		return a.commitmentMade(e, id, d)
+	case *domain.CommitmentRevised:
+		return a.commitment(e, id, d.Decision, d.Reason, func(c *domain.CommitmentView) {
+			set(&c.Text, d.Text)
+			set(&c.Responsible, d.Responsible)
+			set(&c.Measure, d.Measure)
+			set(&c.Due, d.Due)
+		})
+	case *domain.ProgressReported:
+		return a.progressReported(e, id, d)
+	case *domain.CommitmentCompleted:
+		return a.commitment(e, id, d.Decision, "", func(c *domain.CommitmentView) {
+			c.Status, c.Outcome, c.Value = domain.StatusCompleted, d.Outcome, d.Value
+		})
+	case *domain.CommitmentCancelled:
+		return a.commitment(e, id, d.Decision, d.Reason, func(c *domain.CommitmentView) {
+			c.Status, c.Reason = domain.StatusCancelled, d.Reason
+		})
+	case *domain.FollowUpAdopted:
+		return a.followUpAdopted(e, id, d)
+	}
+	return bad("no projection for event type %s", e.Type)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// links and sdgs never return nil, so that an entity's state reads the same however it came about.
+func links(l []domain.Link) []domain.Link {
+	if l == nil {
+		return []domain.Link{}
+	}
+	return l
+}
+
+func sdgs(s []domain.SDGLink) []domain.SDGLink {
+	if s == nil {
+		return []domain.SDGLink{}
+	}
+	return s
+}
+
+// prev is an entity's latest version as the projection holds it.
+type prev struct {
+	state   []byte
+	seq     uint64
+	version int
+}
+
+func (p *prev) exists() bool { return p != nil && p.version > 0 }
+
+// get loads the latest version of an entity into v. It returns a prev that does not exist, and
+// leaves v alone, when the entity has no version yet.
+func (a *applier) get(kind, id string, v any) (*prev, error) {
+	p := &prev{}
+	err := a.tx.QueryRowContext(a.ctx, "SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
+		kind, id).Scan(&p.state, &p.seq, &p.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(p.state, v); err != nil {
+		return nil, fmt.Errorf("%s/%s: stored state: %w", kind, id, err)
+	}
+	return p, nil
+}
+
+// must is get for an entity that the event needs to exist.
+func (a *applier) must(kind, id string, v any) (*prev, error) {
+	p, err := a.get(kind, id, v)
+	if err == nil && !p.exists() {
+		err = bad("%s %s does not exist", kind, id)
+	}
+	return p, err
+}
+
+// ignored are the fields of a state that change with every version and say nothing a diff should.
+var ignored = map[string]bool{"seq": true, "valid_from": true, "decision": true}
+
+// diff returns the changed fields between two states as JSON: {"field": {"before": …, "after": …}}.
+func diff(before, after []byte) (string, error) {
+	var b, a map[string]json.RawMessage
+	if len(before) > 0 {
+		if err := json.Unmarshal(before, &b); err != nil {
+			return "", err
+		}
+	}
+	if err := json.Unmarshal(after, &a); err != nil {
+		return "", err
+	}
+	changes := map[string]domain.Change{}
+	for k, v := range a {
+		if !ignored[k] && string(b[k]) != string(v) {
+			changes[k] = domain.Change{Before: b[k], After: v}
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok && !ignored[k] {
+			changes[k] = domain.Change{Before: v}
+		}
+	}
+	out, err := json.Marshal(changes)
+	return string(out), err
+}
+
+// put records a new version of an entity: the state after event e, valid from e's effective date.
+// The previous version, if any, stays in force until then.
+func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *domain.DecisionRef, reason string) error {
+	after, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	var before []byte
+	version := 1
+	if p.exists() {
+		before, version = p.state, p.version+1
+		if err := a.exec("UPDATE history SET valid_to = ? WHERE kind = ? AND id = ? AND seq = ?",
+			string(e.Effective), kind, id, p.seq); err != nil {
+			return err
+		}
+	}
+	d, err := diff(before, after)
+	if err != nil {
+		return err
+	}
+	var dOrgan, dDate, dPara, dCase any
+	if dec != nil {
+		dOrgan, dDate, dPara, dCase = dec.Organ, string(dec.MeetingDate), dec.Paragraph, dec.CaseNumber
+	}
+	return a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, event_id, event_type, actor, organ, period,
+		recorded_at, valid_from, valid_to, decision_organ, meeting_date, paragraph, case_number, reason, diff, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+		kind, id, e.Seq, version, string(e.Aggregate.Kind), e.Aggregate.ID, e.ID, e.Type, e.Actor, e.Organ, e.Period,
+		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Organs.
+
+func (a *applier) organRegistered(e domain.Event, id string, d *domain.OrganRegistered) error {
+	var o domain.OrganView
+	p, err := a.get("organ", id, &o)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("organ %s is registered already", id)
+	}
+	o = domain.OrganView{ID: id, Name: d.Name, Kind: d.Kind, Parent: d.Parent, Decision: d.Decision}
+	return a.putOrgan(e, p, o, d.Decision, "")
+}
+
+func (a *applier) organ(e domain.Event, id string, dec *domain.DecisionRef, reason string, fn func(*domain.OrganView)) error {
+	var o domain.OrganView
+	p, err := a.must("organ", id, &o)
+	if err != nil {
+		return err
+	}
+	fn(&o)
+	o.Decision = dec
+	return a.putOrgan(e, p, o, dec, reason)
+}
+
+func (a *applier) putOrgan(e domain.Event, p *prev, o domain.OrganView, dec *domain.DecisionRef, reason string) error {
+	o.ValidFrom, o.Seq = e.Effective, e.Seq
+	if err := a.put(e, p, "organ", o.ID, o, dec, reason); err != nil {
+		return err
+	}
+	return a.exec(`INSERT OR REPLACE INTO organs (id, name, kind, parent, dissolved, dissolved_on, successor, valid_from, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.ID, o.Name, o.Kind, o.Parent, boolInt(o.Dissolved), string(o.DissolvedOn),
+		o.Successor, string(o.ValidFrom), o.Seq)
+}
+
+// Periods.
+
+func (a *applier) periodOpened(e domain.Event, id string, d *domain.PeriodOpened) error {
+	var pv domain.PeriodView
+	p, err := a.get("period", id, &pv)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("period %s is open already", id)
+	}
+	pv = domain.PeriodView{ID: id, FirstYear: d.FirstYear, LastYear: d.LastYear, Opened: d.Decision}
+	return a.putPeriod(e, p, pv, d.Decision)
+}
+
+func (a *applier) periodClosed(e domain.Event, id string, d *domain.PeriodClosed) error {
+	var pv domain.PeriodView
+	p, err := a.must("period", id, &pv)
+	if err != nil {
+		return err
+	}
+	dec := d.Decision
+	pv.Closed, pv.ClosedBy = true, &dec
+	return a.putPeriod(e, p, pv, &dec)
+}
+
+func (a *applier) putPeriod(e domain.Event, p *prev, pv domain.PeriodView, dec *domain.DecisionRef) error {
+	pv.ValidFrom, pv.Seq = e.Effective, e.Seq
+	if err := a.put(e, p, "period", pv.ID, pv, dec, ""); err != nil {
+		return err
+	}
+	return a.exec("INSERT OR REPLACE INTO periods (id, first_year, last_year, closed, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?)",
+		pv.ID, pv.FirstYear, pv.LastYear, boolInt(pv.Closed), string(pv.ValidFrom), pv.Seq)
+}
+
+// Visions.
+
+func (a *applier) visionAdopted(e domain.Event, id string, d *domain.VisionAdopted) error {
+	var v domain.VisionView
+	p, err := a.get("vision", id, &v)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("vision %s is adopted already", id)
+	}
+	v = domain.VisionView{ID: id, Period: e.Period, Text: d.Text, Horizon: d.Horizon, Decision: d.Decision}
+	return a.putVision(e, p, v, "")
+}
+
+func (a *applier) visionRevised(e domain.Event, id string, d *domain.VisionRevised) error {
+	var v domain.VisionView
+	p, err := a.must("vision", id, &v)
+	if err != nil {
+		return err
+	}
+	v.Text, v.Decision = d.Text, d.Decision
+	return a.putVision(e, p, v, d.Reason)
+}
+
+func (a *applier) putVision(e domain.Event, p *prev, v domain.VisionView, reason string) error {
+	v.ValidFrom, v.Seq = e.Effective, e.Seq
+	if err := a.put(e, p, "vision", v.ID, v, &v.Decision, reason); err != nil {
+		return err
+	}
+	return a.exec("INSERT OR REPLACE INTO visions (id, period, text, horizon, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?)",
+		v.ID, v.Period, v.Text, v.Horizon, string(v.ValidFrom), v.Seq)
+}
+
+// Goals.
+
+func (a *applier) goalAdopted(e domain.Event, id string, d *domain.GoalAdopted) error {
+	var g domain.GoalView
+	p, err := a.get("goal", id, &g)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("goal %s is adopted already", id)
+	}
+	g = domain.GoalView{ID: id, Period: e.Period, Periods: []string{e.Period}, Title: d.Title, Description: d.Description,
+		Level: d.Level, Owner: d.Owner, GoalArea: d.GoalArea, ContributesTo: links(d.ContributesTo), SDGs: sdgs(d.SDGs),
+		Status: domain.StatusActive}
+	return a.putGoal(e, p, g, d.Decision, "")
+}
+
+func (a *applier) goal(e domain.Event, id string, dec domain.DecisionRef, reason string, fn func(*domain.GoalView) error) error {
+	var g domain.GoalView
+	p, err := a.must("goal", id, &g)
+	if err != nil {
+		return err
+	}
+	if err := fn(&g); err != nil {
+		return err
+	}
+	return a.putGoal(e, p, g, dec, reason)
+}
+
+func (a *applier) goalAssessed(e domain.Event, id string, d *domain.GoalAssessed) error {
+	as := &domain.AssessmentView{Point: d.Point, Year: d.Year, Attainment: d.Attainment, Suggested: d.Suggested,
+		Basis: d.Basis, Motivation: d.Motivation, Late: d.Late, Decision: d.Decision, ValidFrom: e.Effective, Seq: e.Seq}
+	if err := a.goal(e, id, d.Decision, d.Motivation, func(g *domain.GoalView) error {
+		g.Assessment = as
+		return nil
+	}); err != nil {
+		return err
+	}
+	basis, err := json.Marshal(d.Basis)
+	if err != nil {
+		return err
+	}
+	return a.exec(`INSERT INTO assessments (goal, seq, point, year, attainment, suggested, basis, motivation, late, valid_from)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, e.Seq, d.Point, d.Year, d.Attainment, d.Suggested, string(basis),
+		d.Motivation, boolInt(d.Late), string(e.Effective))
+}
+
+func (a *applier) putGoal(e domain.Event, p *prev, g domain.GoalView, dec domain.DecisionRef, reason string) error {
+	g.Decision, g.ValidFrom, g.Seq = dec, e.Effective, e.Seq
+	if err := a.put(e, p, "goal", g.ID, g, &dec, reason); err != nil {
+		return err
+	}
+	attainment := ""
+	if g.Assessment != nil {
+		attainment = g.Assessment.Attainment
+	}
+	if err := a.exec(`INSERT OR REPLACE INTO goals (id, period, title, description, level, owner, goal_area, status, attainment, valid_from, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, g.ID, g.Period, g.Title, g.Description, g.Level, g.Owner, g.GoalArea,
+		g.Status, attainment, string(g.ValidFrom), g.Seq); err != nil {
+		return err
+	}
+	if err := a.exec("DELETE FROM goal_links WHERE goal = ?", g.ID); err != nil {
+		return err
+	}
+	for _, l := range g.ContributesTo {
+		if err := a.exec("INSERT INTO goal_links (goal, parent, weight) VALUES (?, ?, ?)", g.ID, l.Goal, l.Weight); err != nil {
+			return err
+		}
+	}
+	if err := a.exec("DELETE FROM goal_sdgs WHERE goal = ?", g.ID); err != nil {
+		return err
+	}
+	for _, s := range g.SDGs {
+		if err := a.exec("INSERT INTO goal_sdgs (goal, sdg, strength) VALUES (?, ?, ?)", g.ID, s.SDG, s.Strength); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Indicators.
+
+func (a *applier) indicatorDefined(e domain.Event, id string, d *domain.IndicatorDefined) error {
+	var in domain.IndicatorView
+	p, err := a.get("indicator", id, &in)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("indicator %s is defined already", id)
+	}
+	if d.Goal != "" {
+		var g domain.GoalView
+		if _, err := a.must("goal", d.Goal, &g); err != nil {
+			return err
+		}
+	}
+	in = domain.IndicatorView{ID: id, Goal: d.Goal, Period: e.Period, Name: d.Name, Description: d.Description,
+		Unit: d.Unit, Measure: d.Measure, Direction: d.Direction, Source: d.Source, Baseline: d.Baseline,
+		GenderDivided: d.GenderDivided, Breaks: []domain.MethodBreak{}}
+	return a.putIndicator(e, p, in, d.Decision, "")
+}
+
+func (a *applier) indicator(e domain.Event, id string, dec *domain.DecisionRef, reason string, fn func(*domain.IndicatorView)) error {
+	var in domain.IndicatorView
+	p, err := a.must("indicator", id, &in)
+	if err != nil {
+		return err
+	}
+	fn(&in)
+	return a.putIndicator(e, p, in, dec, reason)
+}
+
+func (a *applier) methodChanged(e domain.Event, id string, d *domain.MethodChanged) error {
+	if err := a.indicator(e, id, d.Decision, d.Description, func(in *domain.IndicatorView) {
+		in.Breaks = append(in.Breaks, domain.MethodBreak{FromYear: d.FromYear, Description: d.Description, Unit: d.Unit,
+			Source: d.Source, Decision: d.Decision, Seq: e.Seq})
+		set(&in.Unit, nonEmpty(d.Unit))
+		if d.Source != nil {
+			in.Source = d.Source
+		}
+	}); err != nil {
+		return err
+	}
+	return a.exec("INSERT INTO method_breaks (indicator, seq, from_year, description) VALUES (?, ?, ?, ?)",
+		id, e.Seq, d.FromYear, d.Description)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (a *applier) putIndicator(e domain.Event, p *prev, in domain.IndicatorView, dec *domain.DecisionRef, reason string) error {
+	in.Decision, in.ValidFrom, in.Seq = dec, e.Effective, e.Seq
+	if err := a.put(e, p, "indicator", in.ID, in, dec, reason); err != nil {
+		return err
+	}
+	source := ""
+	if in.Source != nil {
+		b, _ := json.Marshal(in.Source)
+		source = string(b)
+	}
+	var bv, by any
+	if in.Baseline != nil {
+		bv, by = in.Baseline.Value, in.Baseline.Year
+	}
+	if err := a.exec(`INSERT INTO indicators (id, goal, period, name, unit, measure, direction, source, baseline_value,
+		baseline_year, gender_divided, retired, status, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET goal = excluded.goal, period = excluded.period, name = excluded.name,
+		unit = excluded.unit, measure = excluded.measure, direction = excluded.direction, source = excluded.source,
+		baseline_value = excluded.baseline_value, baseline_year = excluded.baseline_year,
+		gender_divided = excluded.gender_divided, retired = excluded.retired, valid_from = excluded.valid_from,
+		seq = excluded.seq`,
+		in.ID, in.Goal, in.Period, in.Name, in.Unit, in.Measure, in.Direction, source, bv, by, boolInt(in.GenderDivided),
+		boolInt(in.Retired), domain.NoValue, string(in.ValidFrom), in.Seq); err != nil {
+		return err
+	}
+	return a.status(in.ID)
+}
+
+func targetID(indicator string, year int, termEnd bool) string {
+	if termEnd {
+		return indicator + "/term_end"
+	}
+	return fmt.Sprintf("%s/%d", indicator, year)
+}
+
+func (a *applier) targetSet(e domain.Event, id string, d *domain.TargetSet) error {
+	var in domain.IndicatorView
+	if _, err := a.must("indicator", id, &in); err != nil {
+		return err
+	}
+	tid := targetID(id, d.Year, d.TermEnd)
+	var t domain.TargetView
+	p, err := a.get("target", tid, &t)
+	if err != nil {
+		return err
+	}
+	year := d.Year
+	if d.TermEnd {
+		year = 0
+	}
+	t = domain.TargetView{Indicator: id, Year: year, TermEnd: d.TermEnd, Value: d.Value, Comparison: d.Comparison,
+		Decision: d.Decision, ValidFrom: e.Effective, Seq: e.Seq}
+	if err := a.put(e, p, "target", tid, t, &d.Decision, ""); err != nil {
+		return err
+	}
+	if err := a.exec("UPDATE targets SET current = 0 WHERE indicator = ? AND year = ? AND term_end = ?",
+		id, year, boolInt(d.TermEnd)); err != nil {
+		return err
+	}
+	if err := a.exec(`INSERT INTO targets (indicator, seq, year, term_end, value, comparison, current, valid_from)
+		VALUES (?, ?, ?, ?, ?, ?, 1, ?)`, id, e.Seq, year, boolInt(d.TermEnd), d.Value, d.Comparison, string(e.Effective)); err != nil {
+		return err
+	}
+	return a.status(id)
+}
+
+func valueID(indicator, id string) string { return indicator + "/" + id }
+
+func (a *applier) valueReported(e domain.Event, id string, d *domain.ValueReported) error {
+	var in domain.IndicatorView
+	if _, err := a.must("indicator", id, &in); err != nil {
+		return err
+	}
+	v := domain.ValueView{ID: d.ValueID, Indicator: id, Year: d.Year, Point: d.Point, Value: d.Value, Text: d.Text,
+		Breakdown: d.Breakdown, Status: d.Status, Source: d.Source, Late: d.Late, Organ: e.Organ}
+	return a.newValue(e, v)
+}
+
+func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
+	if v.ID == "" {
+		return bad("value has no id")
+	}
+	var old domain.ValueView
+	p, err := a.get("value", valueID(v.Indicator, v.ID), &old)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
+	}
+	v.ValidFrom, v.Seq = e.Effective, e.Seq
+	if err := a.put(e, p, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
+		return err
+	}
+	var women, men any
+	if v.Breakdown != nil {
+		women, men = v.Breakdown.Women, v.Breakdown.Men
+	}
+	if err := a.exec(`INSERT INTO "values" (indicator, id, year, point, value, text, women, men, status, late, corrects,
+		corrected_by, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
+		v.Indicator, v.ID, v.Year, v.Point, v.Value, v.Text, women, men, v.Status, boolInt(v.Late), v.Corrects,
+		string(v.ValidFrom), v.Seq); err != nil {
+		return err
+	}
+	return a.status(v.Indicator)
+}
+
+func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorrected) error {
+	var in domain.IndicatorView
+	if _, err := a.must("indicator", id, &in); err != nil {
+		return err
+	}
+	var old domain.ValueView
+	p, err := a.must("value", valueID(id, d.Corrects), &old)
+	if err != nil {
+		return err
+	}
+	if old.CorrectedBy != "" {
+		return bad("value %s of indicator %s has been corrected already by %s", d.Corrects, id, old.CorrectedBy)
+	}
+	old.CorrectedBy = d.ValueID
+	old.ValidFrom, old.Seq = e.Effective, e.Seq
+	if err := a.put(e, p, "value", valueID(id, d.Corrects), old, nil, d.Reason); err != nil {
+		return err
+	}
+	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND id = ?`, d.ValueID, id, d.Corrects); err != nil {
+		return err
+	}
+	v := domain.ValueView{ID: d.ValueID, Indicator: id, Year: d.Year, Point: d.Point, Value: d.Value, Text: d.Text,
+		Breakdown: d.Breakdown, Status: d.Status, Source: d.Source, Late: d.Late, Corrects: d.Corrects, Reason: d.Reason,
+		Organ: e.Organ}
+	return a.newValue(e, v)
+}
+
+// status recomputes an indicator's latest value and its status against the target in force.
+func (a *applier) status(indicator string) error {
+	var (
+		vid        sql.NullString
+		year       sql.NullInt64
+		value      sql.NullFloat64
+		target     sql.NullFloat64
+		comparison sql.NullString
+	)
+	err := a.tx.QueryRowContext(a.ctx, `SELECT id, year, value FROM "values"
+		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
+		ORDER BY year DESC, CASE point WHEN 'annual' THEN 3 WHEN 'T2' THEN 2 WHEN 'T1' THEN 1 ELSE 0 END DESC, seq DESC
+		LIMIT 1`, indicator).Scan(&vid, &year, &value)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	status := domain.NoValue
+	if vid.Valid {
+		err := a.tx.QueryRowContext(a.ctx, `SELECT value, comparison FROM targets
+			WHERE indicator = ? AND current = 1 AND ((term_end = 0 AND year = ?) OR term_end = 1)
+			ORDER BY term_end LIMIT 1`, indicator, year.Int64).Scan(&target, &comparison)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		status = judge(value.Float64, target.Valid, target.Float64, comparison.String)
+	}
+	return a.exec(`UPDATE indicators SET latest_value = ?, latest_year = ?, latest_number = ?, target_value = ?,
+		comparison = ?, status = ? WHERE id = ?`, vid, year, value, target, comparison, status, indicator)
+}
+
+// judge says whether a value is on track against a target.
+func judge(value float64, hasTarget bool, target float64, comparison string) string {
+	switch {
+	case !hasTarget:
+		return domain.NoTarget
+	case domain.Meets(value, target, comparison):
+		return domain.OnTrack
+	}
+	return domain.OffTrack
+}
+
+// Commitments.
+
+func (a *applier) commitmentMade(e domain.Event, id string, d *domain.CommitmentMade) error {
+	var c domain.CommitmentView
+	p, err := a.get("commitment", id, &c)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("commitment %s is made already", id)
+	}
+	c = domain.CommitmentView{ID: id, Period: e.Period, Text: d.Text, Responsible: d.Responsible, Goal: d.Goal,
+		Measure: d.Measure, Year: d.Year, Due: d.Due, Status: domain.StatusActive}
+	return a.putCommitment(e, p, c, d.Decision, "")
+}
+
+func (a *applier) commitment(e domain.Event, id string, dec domain.DecisionRef, reason string, fn func(*domain.CommitmentView)) error {
+	var c domain.CommitmentView
+	p, err := a.must("commitment", id, &c)
+	if err != nil {
+		return err
+	}
+	fn(&c)
+	return a.putCommitment(e, p, c, dec, reason)
+}
+
+func (a *applier) progressReported(e domain.Event, id string, d *domain.ProgressReported) error {
+	var c domain.CommitmentView
+	p, err := a.must("commitment", id, &c)
+	if err != nil {
+		return err
+	}
+	c.Progress = &domain.ProgressView{Value: d.Value, Status: d.Status, Comment: d.Comment, Source: d.Source,
+		Organ: e.Organ, ValidFrom: e.Effective, Seq: e.Seq}
+	if err := a.putCommitment(e, p, c, c.Decision, d.Comment); err != nil {
+		return err
+	}
+	return a.exec(`INSERT INTO progress (commitment, seq, value, status, comment, organ, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, e.Seq, d.Value, d.Status, d.Comment, e.Organ, string(e.Effective))
+}
+
+func (a *applier) putCommitment(e domain.Event, p *prev, c domain.CommitmentView, dec domain.DecisionRef, reason string) error {
+	c.Decision, c.ValidFrom, c.Seq = dec, e.Effective, e.Seq
+	var decision *domain.DecisionRef
+	if _, ok := e.Data.(*domain.ProgressReported); !ok {
+		decision = &dec
+	}
+	if err := a.put(e, p, "commitment", c.ID, c, decision, reason); err != nil {
+		return err
+	}
+	measure, err := json.Marshal(c.Measure)
+	if err != nil {
+		return err
+	}
+	var pv any
+	ps := ""
+	if c.Progress != nil {
+		pv, ps = c.Progress.Value, c.Progress.Status
+	}
+	return a.exec(`INSERT OR REPLACE INTO commitments (id, period, text, responsible, goal, measure, target, year, due, status,
+		progress_value, progress_status, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Period, c.Text, c.Responsible, c.Goal, string(measure), c.Measure.Target, c.Year, string(c.Due), c.Status,
+		pv, ps, string(c.ValidFrom), c.Seq)
+}
+
+// Follow-up.
+
+func (a *applier) followUpAdopted(e domain.Event, id string, d *domain.FollowUpAdopted) error {
+	var f domain.FollowUpView
+	p, err := a.get("followup", id, &f)
+	if err != nil {
+		return err
+	} else if p.exists() {
+		return bad("follow-up %s is adopted already", id)
+	}
+	f = domain.FollowUpView{ID: id, Period: e.Period, Point: d.Point, Year: d.Year, Title: d.Title, AsOf: d.AsOf,
+		Decision: d.Decision, ValidFrom: e.Effective, Seq: e.Seq}
+	if err := a.put(e, p, "followup", id, f, &d.Decision, ""); err != nil {
+		return err
+	}
+	return a.exec(`INSERT INTO followups (id, period, point, year, title, as_of, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, f.Period, f.Point, f.Year, f.Title, string(f.AsOf), string(f.ValidFrom), f.Seq)
+}

@@ -1,0 +1,247 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the sqlite3 driver, cgo
+	"github.com/taktledger/takt/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the read models of one tenant in one SQLite file. It is configured by its fields, then
+// opened. The projector writes through a single connection; queries read through a pool of their
+// own, so a long read never holds up the projector and the other way round (WAL).
+type DB struct {
+	// Path is the SQLite file. Required.
+	Path string
+	// Tenant is the tenant whose log the file projects. Queries for another tenant get ENOTFOUND.
+	Tenant string
+	// Now gives today's date for reads that name no AsOf. Projections never use it: their time
+	// comes from the events.
+	Now func() time.Time
+	// WaitTimeout bounds a read's wait for MinSeq when its context has no deadline.
+	WaitTimeout time.Duration
+	// ReadConns is the size of the read pool.
+	ReadConns int
+	// Logger reports records set aside.
+	Logger *slog.Logger
+
+	write   *sql.DB // one connection: the projector's
+	readers *sql.DB // the read pool
+
+	mu      sync.Mutex
+	seq     uint64        // the checkpoint, as last committed
+	changed chan struct{} // closed and replaced after each commit
+
+	quarantined atomic.Uint64
+}
+
+// NewDB returns a DB at path with the defaults.
+func NewDB(path string) *DB {
+	return &DB{Path: path, Now: time.Now, WaitTimeout: 10 * time.Second, ReadConns: 4, Logger: slog.Default()}
+}
+
+func dsn(path string, params map[string]string) string {
+	v := url.Values{}
+	for k, p := range params {
+		v.Set(k, p)
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Open opens the file, creating it if needed, checks that it runs in WAL mode, and brings its
+// schema up to date.
+func (db *DB) Open(ctx context.Context) (err error) {
+	if db.Path == "" {
+		return errors.New("projections: DB needs a Path")
+	}
+	if db.Now == nil {
+		db.Now = time.Now
+	}
+	if db.Logger == nil {
+		db.Logger = slog.Default()
+	}
+	params := map[string]string{
+		"_busy_timeout": "5000",
+		"_foreign_keys": "on",
+		"_journal_mode": "WAL",
+		// The log is the truth and the checkpoint commits with the data: losing the last
+		// transactions to a power cut only means applying them again.
+		"_synchronous": "NORMAL",
+	}
+	w := map[string]string{"_txlock": "immediate"}
+	for k, v := range params {
+		w[k] = v
+	}
+	if db.write, err = sql.Open("sqlite3", dsn(db.Path, w)); err != nil {
+		return err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+
+	var mode string
+	if err := db.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("projections: %s: %w", db.Path, err)
+	} else if mode != "wal" {
+		return fmt.Errorf("projections: %s: journal_mode is %q, want wal", db.Path, mode)
+	}
+	if err := db.migrate(ctx); err != nil {
+		return fmt.Errorf("projections: %s: migrate: %w", db.Path, err)
+	}
+
+	r := map[string]string{"_query_only": "true"}
+	for k, v := range params {
+		r[k] = v
+	}
+	if db.readers, err = sql.Open("sqlite3", dsn(db.Path, r)); err != nil {
+		return err
+	}
+	n := db.ReadConns
+	if n <= 0 {
+		n = 4
+	}
+	db.readers.SetMaxOpenConns(n)
+	db.readers.SetMaxIdleConns(n)
+
+	var seq, q uint64
+	if err := db.write.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&seq); err != nil {
+		return err
+	}
+	if err := db.write.QueryRowContext(ctx, "SELECT count(*) FROM quarantine").Scan(&q); err != nil {
+		return err
+	}
+	db.mu.Lock()
+	db.seq, db.changed = seq, make(chan struct{})
+	db.mu.Unlock()
+	db.quarantined.Store(q)
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.readers != nil {
+		errs = append(errs, db.readers.Close())
+		db.readers = nil
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+		db.write = nil
+	}
+	return errors.Join(errs...)
+}
+
+// migrate applies the embedded migrations not yet recorded in the migrations table, each in its
+// own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx,
+		"CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: no version number", base)
+		}
+		if err := db.migrateOne(ctx, version, base, name); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateOne(ctx context.Context, version int, base, name string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM migrations WHERE version = ?", version).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO migrations (version, name) VALUES (?, ?)", version, base); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Checkpoint returns the last stream sequence the projection has applied.
+func (db *DB) Checkpoint() uint64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.seq
+}
+
+// Quarantined returns how many records the projection has set aside.
+func (db *DB) Quarantined() uint64 { return db.quarantined.Load() }
+
+// advanced records a committed checkpoint and wakes every waiter.
+func (db *DB) advanced(seq uint64) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if seq > db.seq {
+		db.seq = seq
+	}
+	close(db.changed)
+	db.changed = make(chan struct{})
+}
+
+// WaitFor returns once the projection has applied sequence seq. It returns EUNAVAILABLE when ctx
+// is done first, or, for a ctx without deadline, after WaitTimeout.
+func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
+	if _, ok := ctx.Deadline(); !ok && db.WaitTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, db.WaitTimeout)
+		defer cancel()
+	}
+	for {
+		db.mu.Lock()
+		at, ch := db.seq, db.changed
+		db.mu.Unlock()
+		if at >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return domain.Errorf(domain.EUNAVAILABLE, "The projection has applied sequence %d, not yet %d.", at, seq)
+		}
+	}
+}

@@ -1,0 +1,552 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/taktledger/takt/domain"
+)
+
+var _ domain.Queries = (*DB)(nil)
+
+// reader is one read: a transaction, so that every statement sees the same snapshot, and the
+// bitemporal coordinates it answers for.
+type reader struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	asOf  domain.Date // what was in force on this date
+	known uint64      // as the ledger knew it at this sequence
+}
+
+// read runs fn in a read transaction for tenant under opts.
+func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, fn func(r *reader) error) error {
+	if db.Tenant != "" && tenant != db.Tenant {
+		return domain.NotFound("tenant", "Tenant %s is not served here.", tenant)
+	}
+	asOf := opts.AsOf
+	if asOf == "" {
+		asOf = domain.DateOf(db.Now())
+	} else if !asOf.Valid() {
+		return domain.Invalid("as_of", "date", "as_of %q is not a date in the form YYYY-MM-DD.", string(asOf))
+	}
+	if opts.MinSeq > 0 {
+		if err := db.WaitFor(ctx, opts.MinSeq); err != nil {
+			return err
+		}
+	}
+	if db.readers == nil {
+		return domain.Errorf(domain.EUNAVAILABLE, "The projection is not open.")
+	}
+	tx, err := db.readers.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	r := &reader{ctx: ctx, tx: tx, asOf: asOf}
+	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&r.known); err != nil {
+		return err
+	}
+	if opts.KnownAt > 0 && opts.KnownAt < r.known {
+		r.known = opts.KnownAt
+	}
+	if !opts.KnownAtTime.IsZero() {
+		var at uint64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
+			formatTime(opts.KnownAtTime)).Scan(&at); err != nil {
+			return err
+		}
+		r.known = min(r.known, at)
+	}
+	return fn(r)
+}
+
+// states calls fn with the state of every entity of kind (narrowed by where) in the version that
+// was in force on r.asOf as known at r.known, by id. Without asOf, the latest version known.
+func (r *reader) states(kind string, asOf bool, where string, args []any, fn func(state []byte) error) error {
+	q := "SELECT state, max(seq) FROM history WHERE kind = ? AND seq <= ?"
+	a := []any{kind, r.known}
+	if asOf {
+		q += " AND valid_from <= ?"
+		a = append(a, string(r.asOf))
+	}
+	if where != "" {
+		q += " AND " + where
+		a = append(a, args...)
+	}
+	rows, err := r.tx.QueryContext(r.ctx, q+" GROUP BY id ORDER BY id", a...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state []byte
+		var seq uint64
+		if err := rows.Scan(&state, &seq); err != nil {
+			return err
+		}
+		if err := fn(state); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// all decodes every state states finds into a slice of T.
+func all[T any](r *reader, kind string, asOf bool, where string, args ...any) ([]T, error) {
+	out := []T{}
+	err := r.states(kind, asOf, where, args, func(state []byte) error {
+		var v T
+		if err := json.Unmarshal(state, &v); err != nil {
+			return fmt.Errorf("%s state: %w", kind, err)
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// Periods implements domain.Queries.
+func (db *DB) Periods(ctx context.Context, tenant string, opts domain.ReadOptions) (out []domain.PeriodView, err error) {
+	err = db.read(ctx, tenant, opts, func(r *reader) error {
+		out, err = all[domain.PeriodView](r, "period", true, "")
+		sort.SliceStable(out, func(i, j int) bool { return out[i].FirstYear < out[j].FirstYear })
+		return err
+	})
+	return out, err
+}
+
+// Organs implements domain.Queries.
+func (db *DB) Organs(ctx context.Context, tenant string, opts domain.ReadOptions) (out []domain.OrganView, err error) {
+	err = db.read(ctx, tenant, opts, func(r *reader) error {
+		out, err = all[domain.OrganView](r, "organ", true, "")
+		return err
+	})
+	return out, err
+}
+
+// Goals implements domain.Queries.
+func (db *DB) Goals(ctx context.Context, tenant string, filter domain.GoalFilter, opts domain.ReadOptions) (*domain.GoalTree, error) {
+	if filter.Period == "" {
+		return nil, domain.Invalid("period", "required", "A goal tree needs a mandate period.")
+	}
+	var tree *domain.GoalTree
+	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
+		tree, err = r.tree(filter)
+		return err
+	})
+	return tree, err
+}
+
+func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
+	tree := &domain.GoalTree{Period: filter.Period, AsOf: r.asOf, KnownAt: r.known, Goals: []domain.GoalView{}}
+	visions, err := all[domain.VisionView](r, "vision", true, "period = ?", filter.Period)
+	if err != nil {
+		return nil, err
+	}
+	tree.Visions = visions
+	goals, err := all[domain.GoalView](r, "goal", true, "")
+	if err != nil {
+		return nil, err
+	}
+	inPeriod := map[string]*domain.GoalView{}
+	for i := range goals {
+		if slices.Contains(goals[i].Periods, filter.Period) {
+			inPeriod[goals[i].ID] = &goals[i]
+		}
+	}
+	contributors := map[string][]string{}
+	for _, g := range inPeriod {
+		for _, l := range g.ContributesTo {
+			contributors[l.Goal] = append(contributors[l.Goal], g.ID)
+		}
+	}
+	indicators, err := all[domain.IndicatorView](r, "indicator", true, "")
+	if err != nil {
+		return nil, err
+	}
+	byGoal := map[string][]domain.IndicatorView{}
+	for _, in := range indicators {
+		if in.Goal != "" {
+			byGoal[in.Goal] = append(byGoal[in.Goal], in)
+		}
+	}
+	for _, g := range goals {
+		if inPeriod[g.ID] == nil || (filter.Organ != "" && g.Owner != filter.Organ) ||
+			(filter.Level != "" && g.Level != filter.Level) || (!filter.IncludeRetired && g.Status == domain.StatusRetired) {
+			continue
+		}
+		g.Contributors = contributors[g.ID]
+		sort.Strings(g.Contributors)
+		for _, in := range byGoal[g.ID] {
+			if err := r.fill(&in, false); err != nil {
+				return nil, err
+			}
+			g.Indicators = append(g.Indicators, in)
+		}
+		tree.Goals = append(tree.Goals, g)
+	}
+	depth := map[string]int{}
+	var depthOf func(id string, seen int) int
+	depthOf = func(id string, seen int) int {
+		if d, ok := depth[id]; ok {
+			return d
+		}
+		d := 0
+		if g := inPeriod[id]; g != nil && seen < len(inPeriod) {
+			for _, l := range g.ContributesTo {
+				if inPeriod[l.Goal] != nil {
+					d = max(d, 1+depthOf(l.Goal, seen+1))
+				}
+			}
+		}
+		depth[id] = d
+		return d
+	}
+	sort.SliceStable(tree.Goals, func(i, j int) bool {
+		di, dj := depthOf(tree.Goals[i].ID, 0), depthOf(tree.Goals[j].ID, 0)
+		if di != dj {
+			return di < dj
+		}
+		return tree.Goals[i].ID < tree.Goals[j].ID
+	})
+	return tree, nil
+}
+
+// fill adds to an indicator its targets in force, its values, and its status. With full, it adds
+// every target version known too.
+func (r *reader) fill(in *domain.IndicatorView, full bool) error {
+	var err error
+	if in.Targets, err = all[domain.TargetView](r, "target", true, "agg_kind = 'indicator' AND agg_id = ?", in.ID); err != nil {
+		return err
+	}
+	sort.SliceStable(in.Targets, func(i, j int) bool {
+		a, b := in.Targets[i], in.Targets[j]
+		if a.TermEnd != b.TermEnd {
+			return b.TermEnd
+		}
+		return a.Year < b.Year
+	})
+	// A value is a fact about its year: which values the ledger held is a matter of recording time
+	// only.
+	if in.Values, err = all[domain.ValueView](r, "value", false, "agg_kind = 'indicator' AND agg_id = ?", in.ID); err != nil {
+		return err
+	}
+	sort.SliceStable(in.Values, func(i, j int) bool {
+		a, b := in.Values[i], in.Values[j]
+		if a.Year != b.Year {
+			return a.Year < b.Year
+		}
+		if pointRank[a.Point] != pointRank[b.Point] {
+			return pointRank[a.Point] < pointRank[b.Point]
+		}
+		return a.Seq < b.Seq
+	})
+	evaluate(in)
+	if !full {
+		in.Values = nil
+		return nil
+	}
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE agg_kind = 'indicator' AND agg_id = ?
+		AND kind = 'target' AND seq <= ? ORDER BY seq`, in.ID, r.known)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state []byte
+		var t domain.TargetView
+		if err := rows.Scan(&state); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(state, &t); err != nil {
+			return err
+		}
+		in.TargetHistory = append(in.TargetHistory, t)
+	}
+	return rows.Err()
+}
+
+var pointRank = map[string]int{"T1": 1, "T2": 2, "annual": 3}
+
+// evaluate sets an indicator's latest value in force, the target in force for its year, and its
+// status against it. The values and targets must be those in force already.
+func evaluate(in *domain.IndicatorView) {
+	in.Latest, in.Target = nil, nil
+	for i := range in.Values {
+		v := &in.Values[i]
+		if v.CorrectedBy != "" || v.Value == nil {
+			continue
+		}
+		if l := in.Latest; l == nil || v.Year > l.Year || (v.Year == l.Year &&
+			(pointRank[v.Point] > pointRank[l.Point] || (pointRank[v.Point] == pointRank[l.Point] && v.Seq > l.Seq))) {
+			c := *v
+			in.Latest = &c
+		}
+	}
+	if in.Latest == nil {
+		in.Status = domain.NoValue
+		return
+	}
+	for i := range in.Targets {
+		t := in.Targets[i]
+		if !t.TermEnd && t.Year == in.Latest.Year {
+			in.Target = &t
+			break
+		} else if t.TermEnd && in.Target == nil {
+			in.Target = &t
+		}
+	}
+	if in.Target == nil {
+		in.Status = domain.NoTarget
+		return
+	}
+	in.Status = judge(*in.Latest.Value, true, in.Target.Value, in.Target.Comparison)
+}
+
+// Goal implements domain.Queries.
+func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptions) (*domain.GoalView, error) {
+	var out *domain.GoalView
+	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		goals, err := all[domain.GoalView](r, "goal", true, "id = ?", id)
+		if err != nil {
+			return err
+		} else if len(goals) == 0 {
+			return domain.NotFound("id", "Goal %s does not exist.", id)
+		}
+		g := goals[0]
+		indicators, err := all[domain.IndicatorView](r, "indicator", true, "json_extract(state, '$.goal') = ?", id)
+		if err != nil {
+			return err
+		}
+		for _, in := range indicators {
+			if err := r.fill(&in, false); err != nil {
+				return err
+			}
+			g.Indicators = append(g.Indicators, in)
+		}
+		parents, err := all[domain.GoalView](r, "goal", true, "EXISTS (SELECT 1 FROM json_each(state, '$.contributes_to') WHERE json_extract(value, '$.goal') = ?)", id)
+		if err != nil {
+			return err
+		}
+		for _, p := range parents {
+			if slices.ContainsFunc(p.ContributesTo, func(l domain.Link) bool { return l.Goal == id }) {
+				g.Contributors = append(g.Contributors, p.ID)
+			}
+		}
+		out = &g
+		return nil
+	})
+	return out, err
+}
+
+// versions returns the versions of the entities of an aggregate known at r.known, in the order
+// recorded. valid_to is what the ledger knew at r.known.
+func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
+	q := `SELECT h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ, h.period,
+		h.recorded_at, h.valid_from,
+		(SELECT n.valid_from FROM history n WHERE n.kind = h.kind AND n.id = h.id AND n.seq > h.seq AND n.seq <= ?
+			ORDER BY n.seq LIMIT 1),
+		h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
+		FROM history h WHERE h.seq <= ? AND ` + where + ` ORDER BY h.seq, h.kind, h.id`
+	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known, r.known}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Version{}
+	for rows.Next() {
+		var v domain.Version
+		var aggKind, recorded, validFrom, diffJSON, state string
+		var validTo, dOrgan, dDate, dPara, dCase sql.NullString
+		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
+			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &validTo, &dOrgan, &dDate, &dPara, &dCase,
+			&v.Reason, &diffJSON, &state); err != nil {
+			return nil, err
+		}
+		v.Aggregate.Kind = domain.Kind(aggKind)
+		v.RecordedAt, _ = parseTime(recorded)
+		v.ValidFrom, v.ValidTo = domain.Date(validFrom), domain.Date(validTo.String)
+		if dOrgan.Valid {
+			v.Decision = &domain.DecisionRef{Organ: dOrgan.String, MeetingDate: domain.Date(dDate.String),
+				Paragraph: dPara.String, CaseNumber: dCase.String}
+		}
+		if err := json.Unmarshal([]byte(diffJSON), &v.Diff); err != nil {
+			return nil, err
+		}
+		v.State = json.RawMessage(state)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// GoalHistory implements domain.Queries.
+func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.HistoryFilter, opts domain.ReadOptions) ([]domain.Version, error) {
+	if err := checkRange(filter.From, filter.To); err != nil {
+		return nil, err
+	}
+	var out []domain.Version
+	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
+		where, args := "h.kind = 'goal' AND h.id = ?", []any{id}
+		if out, err = r.versions(where, args...); err != nil {
+			return err
+		} else if len(out) == 0 {
+			return domain.NotFound("id", "Goal %s does not exist.", id)
+		}
+		out = slices.DeleteFunc(out, func(v domain.Version) bool {
+			return (filter.From != "" && v.ValidFrom < filter.From) || (filter.To != "" && v.ValidFrom > filter.To)
+		})
+		return nil
+	})
+	return out, err
+}
+
+func checkRange(from, to domain.Date) error {
+	if from != "" && !from.Valid() {
+		return domain.Invalid("from", "date", "from %q is not a date in the form YYYY-MM-DD.", string(from))
+	}
+	if to != "" && !to.Valid() {
+		return domain.Invalid("to", "date", "to %q is not a date in the form YYYY-MM-DD.", string(to))
+	}
+	return nil
+}
+
+// Indicator implements domain.Queries.
+func (db *DB) Indicator(ctx context.Context, tenant, id string, opts domain.ReadOptions) (*domain.IndicatorView, error) {
+	var out *domain.IndicatorView
+	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		ins, err := all[domain.IndicatorView](r, "indicator", true, "id = ?", id)
+		if err != nil {
+			return err
+		} else if len(ins) == 0 {
+			return domain.NotFound("id", "Indicator %s does not exist.", id)
+		}
+		out = &ins[0]
+		return r.fill(out, true)
+	})
+	return out, err
+}
+
+// Commitments implements domain.Queries.
+func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.CommitmentFilter, opts domain.ReadOptions) ([]domain.CommitmentView, error) {
+	out := []domain.CommitmentView{}
+	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		cs, err := all[domain.CommitmentView](r, "commitment", true, "")
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if (filter.Period != "" && c.Period != filter.Period) || (filter.Organ != "" && c.Responsible != filter.Organ) ||
+				(filter.Year != 0 && c.Year != filter.Year) {
+				continue
+			}
+			if c.Reports, err = r.reports(c.ID); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Year != out[j].Year {
+			return out[i].Year < out[j].Year
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+func (r *reader) reports(id string) ([]domain.ProgressView, error) {
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT json_extract(state, '$.progress') FROM history
+		WHERE agg_kind = 'commitment' AND agg_id = ? AND event_type = 'commitment.progress_reported'
+		AND seq <= ? AND valid_from <= ? ORDER BY seq`, id, r.known, string(r.asOf))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.ProgressView
+	for rows.Next() {
+		var state []byte
+		var p domain.ProgressView
+		if err := rows.Scan(&state); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(state, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// FollowUp implements domain.Queries.
+func (db *DB) FollowUp(ctx context.Context, tenant, id string, opts domain.ReadOptions) (*domain.FollowUpReport, error) {
+	var out *domain.FollowUpReport
+	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		fs, err := all[domain.FollowUpView](r, "followup", false, "id = ?", id)
+		if err != nil {
+			return err
+		} else if len(fs) == 0 {
+			return domain.NotFound("id", "Follow-up %s does not exist.", id)
+		}
+		f := fs[0]
+		frozen := &reader{ctx: r.ctx, tx: r.tx, asOf: f.AsOf, known: f.Seq - 1}
+		if frozen.asOf == "" {
+			frozen.asOf = f.ValidFrom
+		}
+		tree, err := frozen.tree(domain.GoalFilter{Period: f.Period})
+		if err != nil {
+			return err
+		}
+		out = &domain.FollowUpReport{FollowUp: f, Tree: *tree}
+		return nil
+	})
+	return out, err
+}
+
+// Audit implements domain.Queries.
+func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilter, opts domain.ReadOptions) ([]domain.AuditRow, error) {
+	if filter.Period == "" {
+		return nil, domain.Invalid("period", "required", "The decision log needs a mandate period.")
+	}
+	if err := checkRange(filter.From, filter.To); err != nil {
+		return nil, err
+	}
+	out := []domain.AuditRow{}
+	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		conds, args := []string{"h.period = ?"}, []any{filter.Period}
+		if filter.Organ != "" {
+			conds, args = append(conds, "(h.organ = ? OR h.decision_organ = ?)"), append(args, filter.Organ, filter.Organ)
+		}
+		if filter.From != "" {
+			conds, args = append(conds, "h.valid_from >= ?"), append(args, string(filter.From))
+		}
+		if filter.To != "" {
+			conds, args = append(conds, "h.valid_from <= ?"), append(args, string(filter.To))
+		}
+		vs, err := r.versions(strings.Join(conds, " AND "), args...)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			row := domain.AuditRow{Seq: v.Seq, RecordedAt: v.RecordedAt, ValidFrom: v.ValidFrom, Period: v.Period,
+				EventType: v.EventType, Kind: v.Kind, ID: v.ID, Organ: v.Organ, Actor: v.Actor, Reason: v.Reason,
+				EventID: v.EventID}
+			if d := v.Decision; d != nil {
+				row.DecisionBody, row.MeetingDate, row.Paragraph, row.CaseNumber = d.Organ, d.MeetingDate, d.Paragraph, d.CaseNumber
+			}
+			diff, err := json.Marshal(v.Diff)
+			if err != nil {
+				return err
+			}
+			row.Diff = string(diff)
+			out = append(out, row)
+		}
+		return nil
+	})
+	return out, err
+}

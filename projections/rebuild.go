@@ -1,0 +1,203 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// Rebuild replays tenant's log from sequence 1 into a fresh file next to path and then renames it
+// over path, so that path holds either the old projection or the complete new one. It returns the
+// checkpoint of the new projection.
+//
+// The projection at path must not be open while the new file is swapped in (a connection open on
+// the old file would go on reading it, and its write-ahead log must not outlive it): close the
+// live DB before Rebuild, or rebuild under another path and swap it in while the live one is closed.
+func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, error) {
+	tmp := path + ".rebuild"
+	if err := removeDB(tmp); err != nil {
+		return 0, err
+	}
+	db := NewDB(tmp)
+	db.Tenant = tenant
+	if err := db.Open(ctx); err != nil {
+		return 0, err
+	}
+	seq, err := NewProjector(db, log, tenant).CatchUp(ctx)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		removeDB(tmp)
+		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
+	}
+	// A write-ahead log left beside path belongs to the old file; it must never be applied to the new.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return 0, err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return 0, err
+	}
+	return seq, nil
+}
+
+func removeDB(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Compare compares two projection files table by table, schema and rows, and returns a readable
+// account of every difference (at most a few rows per table), or "" when they are identical.
+func Compare(ctx context.Context, a, b string) (string, error) {
+	da, err := openReadOnly(a)
+	if err != nil {
+		return "", err
+	}
+	defer da.Close()
+	db, err := openReadOnly(b)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+
+	var out strings.Builder
+	sa, err := schema(ctx, da)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", a, err)
+	}
+	sb, err := schema(ctx, db)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", b, err)
+	}
+	diffLines(&out, "schema", sa, sb)
+	for _, table := range tables(sa) {
+		if !slices.Contains(tables(sb), table) {
+			continue
+		}
+		ra, err := dump(ctx, da, table)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", a, err)
+		}
+		rb, err := dump(ctx, db, table)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", b, err)
+		}
+		diffLines(&out, "table "+table, ra, rb)
+	}
+	return out.String(), nil
+}
+
+func openReadOnly(path string) (*sql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	return sql.Open("sqlite3", dsn(path, map[string]string{"mode": "ro", "_busy_timeout": "5000"}))
+}
+
+// schema returns "type name: sql" for every table and index, sorted.
+func schema(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT type, name, coalesce(sql, '') FROM sqlite_master
+		WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			return nil, err
+		}
+		out = append(out, typ+" "+name+": "+strings.Join(strings.Fields(text), " "))
+	}
+	return out, rows.Err()
+}
+
+func tables(schema []string) []string {
+	var out []string
+	for _, s := range schema {
+		if name, ok := strings.CutPrefix(s, "table "); ok {
+			out = append(out, name[:strings.Index(name, ":")])
+		}
+	}
+	return out
+}
+
+// dump returns every row of table as a line of SQL literals, sorted.
+func dump(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT * FROM "%s" LIMIT 0`, table))
+	if err != nil {
+		return nil, err
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = fmt.Sprintf(`quote("%s")`, c)
+	}
+	rows, err = db.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM "%s"`, strings.Join(quoted, " || ', ' || "), table))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		out = append(out, line)
+	}
+	slices.Sort(out)
+	return out, rows.Err()
+}
+
+// diffLines writes the lines only in a ("-") and only in b ("+") of two sorted lists.
+func diffLines(out *strings.Builder, title string, a, b []string) {
+	const most = 10
+	var lines []string
+	i, j, n := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j >= len(b) || (i < len(a) && a[i] < b[j]):
+			lines = append(lines, "- "+a[i])
+			i++
+		case i >= len(a) || b[j] < a[i]:
+			lines = append(lines, "+ "+b[j])
+			j++
+		default:
+			i++
+			j++
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(out, "%s: %d rows differ (- first, + second)\n", title, n)
+	for _, l := range lines[:min(len(lines), most)] {
+		if len(l) > 300 {
+			l = l[:300] + "…"
+		}
+		fmt.Fprintf(out, "  %s\n", l)
+	}
+	if len(lines) > most {
+		fmt.Fprintf(out, "  … and %d more\n", len(lines)-most)
+	}
+}
