@@ -197,6 +197,10 @@ func read(opts ...func(*domain.ReadOptions)) domain.ReadOptions {
 	return o
 }
 
-func asOf(d string) func(*domain.ReadOptions)  { return func(o *domain.ReadOptions) { o.AsOf = domain.Date(d) } }
-func knownAt(n uint64) func(*domain.ReadOptions) { return func(o *domain.ReadOptions) { o.KnownAt = n } }
-func minSeq(n uint64) func(*domain.ReadOptions)  { return func(o *domain.ReadOptions) { o.MinSeq = n } }
+func asOf(d string) func(*domain.ReadOptions) {
+	return func(o *domain.ReadOptions) { o.AsOf = domain.Date(d) }
+}
+func knownAt(n uint64) func(*domain.ReadOptions) {
+	return func(o *domain.ReadOptions) { o.KnownAt = n }
+}
+func minSeq(n uint64) func(*domain.ReadOptions) { return func(o *domain.ReadOptions) { o.MinSeq = n } }

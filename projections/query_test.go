@@ -139,7 +139,7 @@ func TestGoalTerm(t *testing.T) {
 	}
 	want := []struct {
 		typ, para, valid string
-		diff          []string
+		diff             []string
 	}{
 		{"goal.adopted", "3", "2023-03-01", []string{"contributes_to", "id", "level", "owner", "period", "periods", "sdgs", "status", "title"}},
 		{"goal.revised", "7", "2024-01-31", []string{"title"}},
