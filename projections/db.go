@@ -245,3 +245,33 @@ func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 		}
 	}
 }
+
+// SetAside is a record the projection could not apply, kept in the quarantine table.
+type SetAside struct {
+	Seq     uint64
+	Subject string
+	MsgID   string
+	Stored  time.Time
+	Data    []byte
+	Err     string
+}
+
+// Quarantine lists the records set aside, in order.
+func (db *DB) Quarantine(ctx context.Context) ([]SetAside, error) {
+	rows, err := db.readers.QueryContext(ctx, "SELECT seq, subject, msg_id, stored_at, data, error FROM quarantine ORDER BY seq")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SetAside
+	for rows.Next() {
+		var q SetAside
+		var stored string
+		if err := rows.Scan(&q.Seq, &q.Subject, &q.MsgID, &stored, &q.Data, &q.Err); err != nil {
+			return nil, err
+		}
+		q.Stored, _ = parseTime(stored)
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
