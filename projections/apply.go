@@ -344,14 +344,27 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 	if err != nil {
 		return err
 	}
+	goal := ""
+	switch v := state.(type) {
+	case domain.IndicatorView:
+		goal = v.Goal
+	case domain.CommitmentView:
+		goal = v.Goal
+	case domain.GoalView:
+		for _, l := range v.ContributesTo {
+			if err := a.exec("INSERT OR IGNORE INTO history_links (parent, goal, seq) VALUES (?, ?, ?)", l.Goal, id, e.Seq); err != nil {
+				return err
+			}
+		}
+	}
 	var dOrgan, dDate, dPara, dCase any
 	if dec != nil {
 		dOrgan, dDate, dPara, dCase = dec.Organ, string(dec.MeetingDate), dec.Paragraph, dec.CaseNumber
 	}
-	return a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, event_id, event_type, actor, organ, period,
+	return a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, goal, event_id, event_type, actor, organ, period,
 		recorded_at, valid_from, valid_to, decision_organ, meeting_date, paragraph, case_number, reason, diff, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
-		kind, id, e.Seq, version, string(e.Aggregate.Kind), e.Aggregate.ID, e.ID, e.Type, e.Actor, e.Organ, e.Period,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+		kind, id, e.Seq, version, string(e.Aggregate.Kind), e.Aggregate.ID, goal, e.ID, e.Type, e.Actor, e.Organ, e.Period,
 		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after))
 }
 

@@ -319,7 +319,7 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 			return domain.NotFound("id", "Goal %s does not exist.", id)
 		}
 		g := goals[0]
-		indicators, err := all[domain.IndicatorView](r, "indicator", true, "json_extract(state, '$.goal') = ?", id)
+		indicators, err := all[domain.IndicatorView](r, "indicator", true, "goal = ?", id)
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 			}
 			g.Indicators = append(g.Indicators, in)
 		}
-		parents, err := all[domain.GoalView](r, "goal", true, "EXISTS (SELECT 1 FROM json_each(state, '$.contributes_to') WHERE json_extract(value, '$.goal') = ?)", id)
+		parents, err := all[domain.GoalView](r, "goal", true, "id IN (SELECT goal FROM history_links WHERE parent = ?)", id)
 		if err != nil {
 			return err
 		}

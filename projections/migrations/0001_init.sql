@@ -44,6 +44,7 @@ CREATE TABLE history (
 	version        INTEGER NOT NULL,
 	agg_kind       TEXT NOT NULL,
 	agg_id         TEXT NOT NULL,
+	goal           TEXT NOT NULL, -- the goal an indicator or commitment belongs to
 	event_id       TEXT NOT NULL,
 	event_type     TEXT NOT NULL,
 	actor          TEXT NOT NULL,
@@ -64,6 +65,15 @@ CREATE TABLE history (
 CREATE INDEX history_aggregate ON history (agg_kind, agg_id, seq);
 CREATE INDEX history_period ON history (period, seq);
 CREATE INDEX history_seq ON history (seq);
+CREATE INDEX history_goal ON history (kind, goal);
+
+-- Which goals each version of a goal contributes to, to find a goal's contributors fast.
+CREATE TABLE history_links (
+	parent TEXT NOT NULL,
+	goal   TEXT NOT NULL,
+	seq    INTEGER NOT NULL,
+	PRIMARY KEY (parent, goal, seq)
+) WITHOUT ROWID;
 
 -- Current state, for dashboards and plain SQL.
 
