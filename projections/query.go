@@ -221,7 +221,7 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 // every target version known too.
 func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 	var err error
-	if in.Targets, err = all[domain.TargetView](r, "target", true, "agg_kind = 'indicator' AND agg_id = ?", in.ID); err != nil {
+	if in.Targets, err = all[domain.TargetView](r, "target", true, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
 		return err
 	}
 	sort.SliceStable(in.Targets, func(i, j int) bool {
@@ -233,7 +233,7 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 	})
 	// A value is a fact about its year: which values the ledger held is a matter of recording time
 	// only.
-	if in.Values, err = all[domain.ValueView](r, "value", false, "agg_kind = 'indicator' AND agg_id = ?", in.ID); err != nil {
+	if in.Values, err = all[domain.ValueView](r, "value", false, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
 		return err
 	}
 	sort.SliceStable(in.Values, func(i, j int) bool {
@@ -329,13 +329,33 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 			}
 			g.Indicators = append(g.Indicators, in)
 		}
-		parents, err := all[domain.GoalView](r, "goal", true, "id IN (SELECT goal FROM history_links WHERE parent = ?)", id)
+		// The goals that ever contributed to this one, then those that do in the version asked for.
+		var candidates []string
+		rows, err := r.tx.QueryContext(r.ctx, "SELECT DISTINCT goal FROM history_links WHERE parent = ? AND seq <= ? ORDER BY goal", id, r.known)
 		if err != nil {
 			return err
 		}
-		for _, p := range parents {
-			if slices.ContainsFunc(p.ContributesTo, func(l domain.Link) bool { return l.Goal == id }) {
-				g.Contributors = append(g.Contributors, p.ID)
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			candidates = append(candidates, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range candidates {
+			ps, err := all[domain.GoalView](r, "goal", true, "id = ?", c)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				if slices.ContainsFunc(p.ContributesTo, func(l domain.Link) bool { return l.Goal == id }) {
+					g.Contributors = append(g.Contributors, p.ID)
+				}
 			}
 		}
 		out = &g
