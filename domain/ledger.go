@@ -199,6 +199,12 @@ func (l *Ledger) Record(ctx context.Context, req Request) (*Receipt, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The winner may have been this very request, stored before its answer was lost.
+		if req.IdempotencyKey != "" {
+			if r := ts.replay(req.IdempotencyKey); r != nil {
+				return r, nil
+			}
+		}
 	}
 }
 
