@@ -72,6 +72,9 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST "+tenant+c.path, s.record(c.new))
 	}
 	mux.HandleFunc("GET "+tenant+"/{kinds}/{id}/events", s.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, domain.NotFound("path", "There is no %s %s.", r.Method, r.URL.Path))
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	return mux
 }

@@ -1,0 +1,303 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/events"
+)
+
+// stack is the real thing: an embedded nats-server with JetStream, the store, the ledger and the
+// HTTP server.
+type stack struct {
+	t     *testing.T
+	url   string
+	store *events.Store
+}
+
+func mustOpenStack(t *testing.T) *stack {
+	t.Helper()
+	srv := events.NewServer()
+	srv.StoreDir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	nc, err := srv.InProcessConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	store := events.NewStore(nc)
+	var n atomic.Int64
+	ledger := domain.NewLedger(store, func() string { return fmt.Sprintf("id-%06d", n.Add(1)) })
+	ledger.Tenants = []string{"test"}
+	ledger.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := ledger.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(api.NewServer(ledger).Handler())
+	t.Cleanup(hs.Close)
+	return &stack{t: t, url: hs.URL + "/v1/tenants/test", store: store}
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func (s *stack) post(path, body string, headers ...string) answer {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", s.url+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return s.do(req)
+}
+
+func (s *stack) do(req *http.Request) answer {
+	s.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header}
+	if err := json.Unmarshal(b, &a.body); err != nil {
+		s.t.Fatalf("%s %s: body %q is not JSON", req.Method, req.URL, b)
+	}
+	return a
+}
+
+func (s *stack) must(path, body string, status int, headers ...string) answer {
+	s.t.Helper()
+	a := s.post(path, body, headers...)
+	if a.status != status {
+		s.t.Fatalf("POST %s: got %d %v, want %d", path, a.status, a.body, status)
+	}
+	return a
+}
+
+func (s *stack) head() uint64 {
+	s.t.Helper()
+	h, err := s.store.Head(context.Background(), "test")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return h
+}
+
+const decision = `"period":"2023-2026","decision":{"organ":"kf","meeting_date":"2023-02-13","paragraph":"§ 12","case_number":"KS 2023/45"}`
+
+// municipality registers organs, opens the period and adopts a goal with two indicators and their
+// targets in one call.
+func (s *stack) municipality() {
+	s.t.Helper()
+	s.must("/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`, 201)
+	s.must("/organs", `{"id":"bun","name":"Barn- och utbildningsnämnden","kind":"committee","parent":"kf"}`, 201)
+	s.must("/organs", `{"id":"buf","name":"Barn- och utbildningsförvaltningen","kind":"administration","parent":"bun"}`, 201)
+	s.must("/periods", `{"id":"2023-2026"}`, 201)
+	a := s.must("/goals", `{"id":"trygg","title":"Alla känner sig trygga","level":"result","owner":"kf",
+		"sdgs":[{"sdg":16,"strength":"full"}],
+		"indicators":[
+			{"id":"andel","name":"Andel trygga","unit":"%","measure":"percent","direction":"higher_is_better","targets":[{"year":2025,"value":80}]},
+			{"id":"brott","name":"Anmälda brott","unit":"per 1000","measure":"number","direction":"lower_is_better","gender_divided":true,
+			 "targets":[{"year":2025,"value":70},{"term_end":true,"value":65}]}],`+decision+`}`, 201)
+	evs := a.body["events"].([]any)
+	if len(evs) != 6 {
+		s.t.Fatalf("a goal with two indicators and three targets gave %d events", len(evs))
+	}
+	for i, e := range evs {
+		if seq := e.(map[string]any)["seq"].(float64); seq != float64(5+i) {
+			s.t.Fatalf("event %d at seq %v: a decision is stored contiguously", i, seq)
+		}
+	}
+	if a.header.Get("ETag") != `"5"` || a.header.Get("Location") != "/v1/tenants/test/goals/trygg" {
+		s.t.Fatalf("headers %v", a.header)
+	}
+}
+
+func TestRecordADecisionTrail(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	a := s.must("/goals/trygg/revise", `{"title":"Alla känner sig trygga i hela kommunen","reason":"Vidgat",`+decision+`}`, 200, "If-Match", `"5"`)
+	if a.header.Get("ETag") != `"11"` {
+		t.Fatalf("ETag %s", a.header.Get("ETag"))
+	}
+	s.must("/indicators/brott/values", `{"organ":"buf","year":2024,"value":72.5,"breakdown":{"women":70.1,"men":74.9}}`, 200)
+	s.must("/indicators/andel/values", `{"organ":"buf","year":2024,"value":78,"status":"preliminary"}`, 200)
+
+	req, _ := http.NewRequest("GET", s.url+"/goals/trygg/events", nil)
+	got := s.do(req)
+	evs := got.body["events"].([]any)
+	if got.status != 200 || len(evs) != 2 || got.header.Get("ETag") != `"11"` {
+		t.Fatalf("got %d %v", got.status, got.body)
+	}
+	last := evs[1].(map[string]any)
+	if last["type"] != "goal.revised" || last["effective"] != "2023-02-13" || last["actor"] != "anonymous" {
+		t.Fatalf("got %v", last)
+	}
+}
+
+func TestStaleIfMatchWritesNothing(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	s.must("/goals/trygg/revise", `{"title":"Ny","reason":"R",`+decision+`}`, 200, "If-Match", `"5"`)
+	head := s.head()
+	a := s.must("/goals/trygg/revise", `{"title":"Nyare","reason":"R",`+decision+`}`, 409, "If-Match", `"5"`)
+	if a.body["field"] != "If-Match" || a.header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("got %v", a.body)
+	}
+	if s.head() != head {
+		t.Fatal("a refused revision was stored")
+	}
+}
+
+func TestIdempotencyKeyStoresOnce(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	body := `{"title":"Ny","reason":"R",` + decision + `}`
+	first := s.must("/goals/trygg/revise", body, 200, "If-Match", `"5"`, "Idempotency-Key", "rev-1")
+	head := s.head()
+	// The retry carries the same stale If-Match the first attempt did: it is the same request.
+	again := s.must("/goals/trygg/revise", body, 200, "If-Match", `"5"`, "Idempotency-Key", "rev-1")
+	if again.header.Get("Idempotent-Replayed") != "true" || again.header.Get("ETag") != first.header.Get("ETag") {
+		t.Fatalf("retry answered %v %v", again.header, again.body)
+	}
+	if fmt.Sprint(again.body["events"]) != fmt.Sprint(first.body["events"]) || s.head() != head {
+		t.Fatal("the retry was stored again, or answered other sequences")
+	}
+	// A multi-event decision retried is stored once as well.
+	goal := `{"id":"g2","title":"T","level":"committee","owner":"bun","indicators":[{"name":"N","unit":"st","measure":"number","direction":"higher_is_better","targets":[{"year":2024,"value":1}]}],` + decision + `}`
+	a := s.must("/goals", goal, 201, "Idempotency-Key", "adopt-g2")
+	head = s.head()
+	b := s.post("/goals", goal, "Idempotency-Key", "adopt-g2")
+	if fmt.Sprint(a.body) != fmt.Sprint(b.body) || s.head() != head {
+		t.Fatalf("retried adoption: %v then %v", a.body, b.body)
+	}
+}
+
+func TestConcurrentRevisionsOneWins(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	var wg sync.WaitGroup
+	statuses := make(chan int, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := s.post("/goals/trygg/revise", fmt.Sprintf(`{"title":"Version %d","reason":"R",%s}`, i, decision), "If-Match", `"5"`)
+			statuses <- a.status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[200] != 1 || count[409] != 49 {
+		t.Fatalf("got %v, want one 200 and 49 409", count)
+	}
+	if s.head() != 11 {
+		t.Fatalf("head %d, want 11: exactly one revision stored", s.head())
+	}
+}
+
+func TestMultiEventDecisionIsAllOrNothing(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	head := s.head()
+	a := s.must("/goals", `{"title":"T","level":"committee","owner":"bun","indicators":[
+		{"id":"ok","name":"A","unit":"st","measure":"number","direction":"higher_is_better","targets":[{"year":2024,"value":1}]},
+		{"id":"bad","name":"B","unit":"st","measure":"number","direction":"higher_is_better","targets":[{"year":2030,"value":1}]}],`+decision+`}`, 422)
+	if a.body["field"] != "indicators[1].targets[0].year" || a.body["rule"] != "within_period" {
+		t.Fatalf("got %v", a.body)
+	}
+	if s.head() != head {
+		t.Fatal("part of a refused decision was stored")
+	}
+	// The same holds when the log, not the rules, refuses one member: an indicator id taken meanwhile.
+	a = s.must("/goals", `{"title":"T","level":"committee","owner":"bun","indicators":[
+		{"id":"new","name":"A","unit":"st","measure":"number","direction":"higher_is_better"},
+		{"id":"brott","name":"B","unit":"st","measure":"number","direction":"higher_is_better"}],`+decision+`}`, 409)
+	if s.head() != head {
+		t.Fatal("part of a refused decision was stored")
+	}
+}
+
+func TestMalformedInput(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	big := `{"organ":"buf","year":2024,"value":1,"text":"` + strings.Repeat("x", 2<<20) + `"}`
+	for _, tt := range []struct {
+		name, path, body string
+		headers          []string
+		status           int
+		field, rule      string
+	}{
+		{"bad json", "/indicators/brott/values", `{"organ":"buf",`, nil, 400, "body", "json"},
+		{"not an object", "/indicators/brott/values", `[1,2]`, nil, 400, "body", "type"},
+		{"trailing data", "/indicators/brott/values", `{"organ":"buf","year":2024,"value":1} {}`, nil, 400, "body", "json"},
+		{"empty body", "/indicators/brott/values", ``, nil, 400, "body", "required"},
+		{"unknown field", "/indicators/brott/values", `{"organ":"buf","year":2024,"value":1,"colour":"red"}`, nil, 400, "colour", "unknown_field"},
+		{"wrong type", "/indicators/brott/values", `{"organ":"buf","year":"2024","value":1}`, nil, 400, "year", "type"},
+		{"nested wrong type", "/goals", `{"title":"T","level":"committee","owner":"bun","contributes_to":[{"goal":"trygg","weight":"half"}],` + decision + `}`, nil, 400, "contributes_to.weight", "type"},
+		{"empty required string", "/goals/trygg/retire", `{"reason":"  ",` + decision + `}`, nil, 400, "reason", "required"},
+		{"impossible date", "/goals/trygg/retire", `{"reason":"R","period":"2023-2026","decision":{"organ":"kf","meeting_date":"2025-02-30","paragraph":"1","case_number":"2"}}`, nil, 400, "decision.meeting_date", "date"},
+		{"over the size limit", "/indicators/brott/values", big, nil, 400, "body", "max_size"},
+		{"bad If-Match", "/goals/trygg/retire", `{"reason":"R",` + decision + `}`, []string{"If-Match", "W/\"5\""}, 400, "If-Match", "etag"},
+		{"not JSON", "/goals/trygg/retire", `reason=R`, []string{"Content-Type", "text/plain"}, 400, "Content-Type", "media_type"},
+		{"TAKT", "/commitments", `{"text":"Läxhjälp","measure":{"description":"Skolor","target":3},"year":2025,"due":"2025-12-31",` + decision + `}`, nil, 400, "responsible", "takt.assigned"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			head := s.head()
+			a := s.post(tt.path, tt.body, tt.headers...)
+			if a.status != tt.status || a.body["field"] != nilIfEmpty(tt.field) || a.body["rule"] != nilIfEmpty(tt.rule) {
+				t.Fatalf("got %d %v, want %d field=%s rule=%s", a.status, a.body, tt.status, tt.field, tt.rule)
+			}
+			if a.header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("content type %s", a.header.Get("Content-Type"))
+			}
+			if s.head() != head {
+				t.Fatal("a refused request was stored")
+			}
+		})
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func TestUnknownTenantAndRoute(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	other := &stack{t: t, url: strings.TrimSuffix(s.url, "/test") + "/nobody", store: s.store}
+	if a := other.post("/goals/trygg/retire", `{"reason":"R",`+decision+`}`); a.status != 404 || a.body["field"] != "tenant" {
+		t.Fatalf("got %d %v", a.status, a.body)
+	}
+	if a := s.post("/goals/trygg/polish", `{}`); a.status != 404 || a.body["code"] != "not_found" {
+		t.Fatalf("got %d %v", a.status, a.body)
+	}
+}
