@@ -558,7 +558,7 @@ func (d *decider) suggest(goal string, year int) (string, []AssessmentBasis) {
 			continue
 		}
 		b := AssessmentBasis{Indicator: in.ID}
-		v, hasValue := in.LatestValue(year)
+		v, hasValue := d.s.LatestValue(in.ID, year)
 		t, hasTarget := in.TargetFor(year)
 		if hasValue {
 			b.Value = v.Value
@@ -687,7 +687,7 @@ func (d *decider) reportValue(c *ReportValue) ([]Event, error) {
 	vid := c.ValueID
 	if vid == "" {
 		vid = d.env.NewID()
-	} else if _, ok := in.Values[vid]; ok {
+	} else if _, ok := d.s.Value(in.ID, vid); ok {
 		return nil, &Error{Code: ECONFLICT, Field: "value_id", Rule: "unique", Message: fmt.Sprintf("Value %s has already been reported.", vid)}
 	}
 	return []Event{d.event(Ref{KindIndicator, c.ID}, m, &ValueReported{ValueID: vid, Year: c.Year, Point: or(c.Point, "annual"),
@@ -699,7 +699,7 @@ func (d *decider) correctValue(c *CorrectValue) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, ok := in.Values[c.Corrects]
+	old, ok := d.s.Value(in.ID, c.Corrects)
 	if !ok {
 		return nil, NotFound("value_id", "Indicator %s has no value %s to correct.", c.ID, c.Corrects)
 	}
@@ -716,7 +716,7 @@ func (d *decider) correctValue(c *CorrectValue) ([]Event, error) {
 	vid := c.ValueID
 	if vid == "" {
 		vid = d.env.NewID()
-	} else if _, ok := in.Values[vid]; ok {
+	} else if _, ok := d.s.Value(in.ID, vid); ok {
 		return nil, &Error{Code: ECONFLICT, Field: "new_value_id", Rule: "unique", Message: fmt.Sprintf("Value %s already exists.", vid)}
 	}
 	return []Event{d.event(Ref{KindIndicator, c.ID}, m, &ValueCorrected{ValueID: vid, Corrects: c.Corrects, Year: old.Year,

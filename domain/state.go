@@ -117,6 +117,10 @@ type Target struct {
 	Effective  Date
 }
 
+// Value is one reported value of an indicator, kept in State.Values rather than in the Indicator:
+// an indicator gathers values for years, and copying them all with every report would make recording
+// a value cost more the more values there are.
+//
 // Value is one reported value of an indicator. A corrected value stays, marked as corrected by the
 // value that replaced it.
 type Value struct {
@@ -126,6 +130,7 @@ type Value struct {
 	Value       *float64
 	Corrects    string
 	CorrectedBy string
+	Seq         uint64
 }
 
 type Indicator struct {
@@ -136,10 +141,8 @@ type Indicator struct {
 	Direction string
 	Gendered  bool
 	Period    string
-	Targets   []Target         // every target set, in order; a later one for the same year replaces an earlier
-	Values    map[string]Value // by value id
-	Order     []string         // value ids in the order they were reported
-	Breaks    []int            // years from which a new method applies
+	Targets   []Target // every target set, in order; a later one for the same year replaces an earlier
+	Breaks    []int    // years from which a new method applies
 	Retired   bool
 	Version   uint64
 }
@@ -148,21 +151,10 @@ func (in Indicator) Evolve(e Event) Indicator {
 	switch d := e.Data.(type) {
 	case *IndicatorDefined:
 		in = Indicator{ID: e.Aggregate.ID, Goal: d.Goal, Name: d.Name, Measure: d.Measure, Direction: d.Direction,
-			Gendered: d.GenderDivided, Period: e.Period, Values: map[string]Value{}}
+			Gendered: d.GenderDivided, Period: e.Period}
 	case *TargetSet:
 		in.Targets = append(in.Targets[:len(in.Targets):len(in.Targets)],
 			Target{Year: d.Year, TermEnd: d.TermEnd, Value: d.Value, Comparison: d.Comparison, Effective: e.Effective})
-	case *ValueReported:
-		in.Values = clone(in.Values)
-		in.Values[d.ValueID] = Value{ID: d.ValueID, Year: d.Year, Point: d.Point, Value: d.Value}
-		in.Order = append(in.Order[:len(in.Order):len(in.Order)], d.ValueID)
-	case *ValueCorrected:
-		in.Values = clone(in.Values)
-		old := in.Values[d.Corrects]
-		old.CorrectedBy = d.ValueID
-		in.Values[d.Corrects] = old
-		in.Values[d.ValueID] = Value{ID: d.ValueID, Year: d.Year, Point: d.Point, Value: d.Value, Corrects: d.Corrects}
-		in.Order = append(in.Order[:len(in.Order):len(in.Order)], d.ValueID)
 	case *MethodChanged:
 		in.Breaks = append(in.Breaks[:len(in.Breaks):len(in.Breaks)], d.FromYear)
 	case *IndicatorRetired:
@@ -190,23 +182,6 @@ func (in Indicator) TargetFor(year int) (Target, bool) {
 		return *termEnd, true
 	}
 	return Target{}, false
-}
-
-// LatestValue returns the latest uncorrected value reported for year (the annual one before T2 before T1).
-func (in Indicator) LatestValue(year int) (Value, bool) {
-	rank := map[string]int{"T1": 1, "T2": 2, "annual": 3}
-	var best Value
-	var ok bool
-	for _, id := range in.Order {
-		v := in.Values[id]
-		if v.Year != year || v.CorrectedBy != "" || v.Value == nil {
-			continue
-		}
-		if !ok || rank[v.Point] >= rank[best.Point] {
-			best, ok = v, true
-		}
-	}
-	return best, ok
 }
 
 type Commitment struct {
@@ -263,14 +238,6 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
-func clone[K comparable, V any](m map[K]V) map[K]V {
-	c := make(map[K]V, len(m)+1)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
 // State is everything the command side knows of one tenant: the current state of every aggregate.
 // Apply is the only way it changes.
 type State struct {
@@ -281,12 +248,13 @@ type State struct {
 	Indicators  map[string]Indicator
 	Commitments map[string]Commitment
 	FollowUps   map[string]FollowUp
+	Values      map[string]map[string]Value // indicator id → value id → value
 }
 
 func NewState() *State {
 	return &State{Organs: map[string]Organ{}, Periods: map[string]Period{}, Visions: map[string]Vision{},
 		Goals: map[string]Goal{}, Indicators: map[string]Indicator{}, Commitments: map[string]Commitment{},
-		FollowUps: map[string]FollowUp{}}
+		FollowUps: map[string]FollowUp{}, Values: map[string]map[string]Value{}}
 }
 
 // Version returns the version of an aggregate: 0 when it does not exist.
@@ -329,9 +297,50 @@ func (s *State) Apply(e Event) {
 		s.Goals[id] = s.Goals[id].Evolve(e)
 	case KindIndicator:
 		s.Indicators[id] = s.Indicators[id].Evolve(e)
+		s.applyValue(e)
 	case KindCommitment:
 		s.Commitments[id] = s.Commitments[id].Evolve(e)
 	case KindFollowUp:
 		s.FollowUps[id] = s.FollowUps[id].Evolve(e)
 	}
+}
+
+func (s *State) applyValue(e Event) {
+	values := s.Values[e.Aggregate.ID]
+	if values == nil {
+		values = map[string]Value{}
+		s.Values[e.Aggregate.ID] = values
+	}
+	switch d := e.Data.(type) {
+	case *ValueReported:
+		values[d.ValueID] = Value{ID: d.ValueID, Year: d.Year, Point: d.Point, Value: d.Value, Seq: e.Seq}
+	case *ValueCorrected:
+		old := values[d.Corrects]
+		old.CorrectedBy = d.ValueID
+		values[d.Corrects] = old
+		values[d.ValueID] = Value{ID: d.ValueID, Year: d.Year, Point: d.Point, Value: d.Value, Corrects: d.Corrects, Seq: e.Seq}
+	}
+}
+
+// Value returns one value of an indicator.
+func (s *State) Value(indicator, id string) (Value, bool) {
+	v, ok := s.Values[indicator][id]
+	return v, ok
+}
+
+// LatestValue returns the latest uncorrected value reported for year: the annual one before T2
+// before T1, and of those the last recorded.
+func (s *State) LatestValue(indicator string, year int) (Value, bool) {
+	rank := map[string]int{"T1": 1, "T2": 2, "annual": 3}
+	var best Value
+	var ok bool
+	for _, v := range s.Values[indicator] {
+		if v.Year != year || v.CorrectedBy != "" || v.Value == nil {
+			continue
+		}
+		if !ok || rank[v.Point] > rank[best.Point] || (rank[v.Point] == rank[best.Point] && v.Seq > best.Seq) {
+			best, ok = v, true
+		}
+	}
+	return best, ok
 }
