@@ -185,9 +185,8 @@ func (g *generator) step() {
 		}
 	case op < 70:
 		id := g.pick(g.indicators)
-		in := g.state.Indicators[id]
 		v := g.pick(g.values[id])
-		if val, ok := in.Values[v]; ok && val.CorrectedBy == "" {
+		if val, ok := g.state.Value(id, v); ok && val.CorrectedBy == "" {
 			if g.do(&domain.CorrectValue{ID: id, Corrects: v, Organ: "adm", Value: f(float64(g.r.IntN(1000)) / 10), Reason: "Rättelse"}) {
 				d := g.events[len(g.events)-1].Data.(*domain.ValueCorrected)
 				g.values[id] = append(g.values[id], d.ValueID)
