@@ -1,0 +1,160 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// OpenAPI returns the OpenAPI 3.1 description of the HTTP API, generated from the route table and
+// the command types themselves, so that it cannot drift from what the server accepts. It is JSON,
+// which is YAML too; docs/openapi.yaml is a copy that a test keeps equal.
+func OpenAPI() []byte {
+	schemas := map[string]any{}
+	paths := map[string]any{}
+	for _, c := range commands {
+		cmd := c.new(&http.Request{})
+		t := reflect.TypeOf(cmd).Elem()
+		schemas[t.Name()] = schemaOf(t, schemas)
+		params := []any{ref("#/components/parameters/tenant")}
+		for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(c.path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		params = append(params, ref("#/components/parameters/If-Match"), ref("#/components/parameters/Idempotency-Key"))
+		paths["/v1/tenants/{tenant}"+c.path] = map[string]any{"post": map[string]any{
+			"operationId": lowerFirst(t.Name()),
+			"summary":     summary(t.Name()),
+			"parameters":  params,
+			"requestBody": map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": ref("#/components/schemas/" + t.Name())}}},
+			"responses": responses(),
+		}}
+	}
+	paths["/v1/tenants/{tenant}/{kinds}/{id}/events"] = map[string]any{"get": map[string]any{
+		"operationId": "aggregateEvents",
+		"summary":     "The events of one aggregate, in order; the ETag is its last event's stream sequence.",
+		"parameters": []any{ref("#/components/parameters/tenant"),
+			map[string]any{"name": "kinds", "in": "path", "required": true, "schema": map[string]any{"type": "string",
+				"enum": []string{"organs", "periods", "visions", "goals", "indicators", "commitments", "followups"}}},
+			map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}},
+		"responses": map[string]any{"200": map[string]any{"description": "The events."}, "404": problemResponse("Unknown tenant or aggregate.")},
+	}}
+	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
+		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
+	paths["/v1/openapi.yaml"] = map[string]any{"get": map[string]any{"operationId": "openapi", "summary": "This document.",
+		"responses": map[string]any{"200": map[string]any{"description": "OpenAPI 3.1"}}}}
+
+	schemas["Receipt"] = map[string]any{"type": "object", "required": []string{"id", "kind", "etag", "events"}, "properties": map[string]any{
+		"id": str(), "kind": str(), "etag": map[string]any{"type": "integer", "description": "the target aggregate's last stream sequence"},
+		"events": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+			"id": str(), "type": str(), "subject": str(), "seq": map[string]any{"type": "integer"}}}}}}
+	schemas["Problem"] = map[string]any{"type": "object", "description": "RFC 9457 problem details with takt's code, field and rule.",
+		"properties": map[string]any{"type": str(), "title": str(), "status": map[string]any{"type": "integer"}, "detail": str(),
+			"code":  map[string]any{"type": "string", "enum": []string{domain.EINVALID, domain.ENOTFOUND, domain.ECONFLICT, domain.ERULE, domain.EUNAVAILABLE, domain.EINTERNAL}},
+			"field": str(), "rule": str(), "instance": str()}}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "takt", "version": "1",
+			"description": "The ledger of a municipality's planning decisions. Every command appends immutable events; errors are problem+json naming the field and the rule."},
+		"paths": paths,
+		"components": map[string]any{"schemas": schemas, "parameters": map[string]any{
+			"tenant": map[string]any{"name": "tenant", "in": "path", "required": true, "schema": map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"}},
+			"If-Match": map[string]any{"name": "If-Match", "in": "header", "schema": str(),
+				"description": "The ETag (stream sequence) of the aggregate as read: the command fails with 409 if it has changed."},
+			"Idempotency-Key": map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string", "maxLength": 200},
+				"description": "A retried request with the same key is stored once and answered as the first time (Idempotent-Replayed: true)."},
+		}},
+	}
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	return append(b, '\n')
+}
+
+func responses() map[string]any {
+	receipt := map[string]any{"application/json": map[string]any{"schema": ref("#/components/schemas/Receipt")}}
+	return map[string]any{
+		"201": map[string]any{"description": "Created: the events appended, with their sequences; ETag and Location headers.", "content": receipt},
+		"200": map[string]any{"description": "Recorded: the events appended, with their sequences; ETag header.", "content": receipt},
+		"400": problemResponse("Malformed input: the field and the rule."),
+		"404": problemResponse("Unknown tenant or aggregate."),
+		"409": problemResponse("If-Match is stale, or the id exists."),
+		"422": problemResponse("A rule of the ledger refuses the command."),
+		"503": problemResponse("The log cannot be reached."),
+	}
+}
+
+func problemResponse(desc string) map[string]any {
+	return map[string]any{"description": desc, "content": map[string]any{
+		"application/problem+json": map[string]any{"schema": ref("#/components/schemas/Problem")}}}
+}
+
+func ref(r string) map[string]any { return map[string]any{"$ref": r} }
+func str() map[string]any         { return map[string]any{"type": "string"} }
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+func summary(name string) string {
+	words := regexp.MustCompile(`[A-Z][a-z]*`).FindAllString(name, -1)
+	return strings.ToUpper(words[0][:1]) + strings.ToLower(strings.Join(words, " ")[1:]) + "."
+}
+
+// schemaOf describes a struct by its JSON fields: a field without omitempty is required.
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	props := map[string]any{}
+	var required []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			tag := f.Tag.Get("json")
+			name, opts, _ := strings.Cut(tag, ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			props[name] = typeSchema(f.Type, schemas)
+			if !strings.Contains(opts, "omitempty") {
+				required = append(required, name)
+			}
+		}
+	}
+	walk(t)
+	s := map[string]any{"type": "object", "additionalProperties": false, "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func typeSchema(t reflect.Type, schemas map[string]any) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeOf(domain.Date("")):
+		return map[string]any{"type": "string", "format": "date"}
+	case t.Kind() == reflect.String:
+		return str()
+	case t.Kind() == reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case t.Kind() == reflect.Int:
+		return map[string]any{"type": "integer"}
+	case t.Kind() == reflect.Float64:
+		return map[string]any{"type": "number"}
+	case t.Kind() == reflect.Slice:
+		return map[string]any{"type": "array", "items": typeSchema(t.Elem(), schemas)}
+	case t.Kind() == reflect.Struct:
+		if _, ok := schemas[t.Name()]; !ok {
+			schemas[t.Name()] = nil // reserve, for types that refer to themselves
+			schemas[t.Name()] = schemaOf(t, schemas)
+		}
+		return ref("#/components/schemas/" + t.Name())
+	}
+	return map[string]any{}
+}
