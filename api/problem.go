@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/taktledger/takt/domain"
@@ -37,26 +38,11 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := Problem{Type: "https://takt.se/problems/" + code, Title: http.StatusText(status), Status: status,
 		Detail: domain.ErrorMessage(err), Code: code, Instance: r.URL.Path}
-	if e, ok := err.(*domain.Error); ok {
-		p.Field, p.Rule = e.Field, e.Rule
-	} else if e := asDomain(err); e != nil {
+	var e *domain.Error
+	if errors.As(err, &e) {
 		p.Field, p.Rule = e.Field, e.Rule
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(p)
-}
-
-func asDomain(err error) *domain.Error {
-	for err != nil {
-		if e, ok := err.(*domain.Error); ok {
-			return e
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil
-		}
-		err = u.Unwrap()
-	}
-	return nil
 }

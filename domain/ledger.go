@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -265,7 +266,7 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 	acks, err := l.Log.Append(ctx, req.Tenant, appends)
 	if err != nil {
 		var e *Error
-		if ErrorCode(err) == ECONFLICT && asError(err, &e) {
+		if ErrorCode(err) == ECONFLICT && errors.As(err, &e) {
 			return nil, errStale{e}
 		}
 		return nil, err
@@ -301,21 +302,6 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 	c := *receipt
 	c.Events = slices.Clone(receipt.Events)
 	return &c, nil
-}
-
-func asError(err error, target **Error) bool {
-	for err != nil {
-		if e, ok := err.(*Error); ok {
-			*target = e
-			return true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
 }
 
 // expectations pairs each event with the version its aggregate must still be at: the first event of
