@@ -1,19 +1,17 @@
 package api
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/taktledger/takt/domain"
 )
 
-// Server serves the ledger over HTTP.
+// Server serves the ledger over HTTP. Set its fields, then serve Handler.
 type Server struct {
-	Recorder     domain.Recorder
-	Logger       *slog.Logger
+	Recorder domain.Recorder
+	Logger   *slog.Logger
+	// MaxBodyBytes caps a command's body; a larger one is refused before it is decoded.
 	MaxBodyBytes int64
 }
 
@@ -22,7 +20,8 @@ func NewServer(rec domain.Recorder) *Server {
 	return &Server{Recorder: rec, Logger: slog.Default(), MaxBodyBytes: 1 << 20}
 }
 
-// command is one command route: the command to decode into, and where its path ids go.
+// command is one command route: the path under the tenant, and a constructor of the command that
+// copies the path's ids into its `json:"-"` fields.
 type command struct {
 	path string
 	new  func(r *http.Request) domain.Command
@@ -30,6 +29,8 @@ type command struct {
 
 func id(r *http.Request) string { return r.PathValue("id") }
 
+// commands is every command of DESIGN §6. OpenAPI is generated from it, so a route added here is
+// documented too.
 var commands = []command{
 	{"/organs", func(r *http.Request) domain.Command { return &domain.RegisterOrgan{} }},
 	{"/organs/{id}/rename", func(r *http.Request) domain.Command { return &domain.RenameOrgan{ID: id(r)} }},
@@ -60,9 +61,19 @@ var commands = []command{
 	{"/followups", func(r *http.Request) domain.Command { return &domain.AdoptFollowUp{} }},
 }
 
-// kinds maps the plural of a path to its aggregate kind.
+// kinds maps the plural in a path to its aggregate kind.
 var kinds = map[string]domain.Kind{"organs": domain.KindOrgan, "periods": domain.KindPeriod, "visions": domain.KindVision,
 	"goals": domain.KindGoal, "indicators": domain.KindIndicator, "commitments": domain.KindCommitment, "followups": domain.KindFollowUp}
+
+// plural is the inverse of kinds, for Location headers.
+func plural(k domain.Kind) string {
+	for p, kind := range kinds {
+		if kind == k {
+			return p
+		}
+	}
+	return string(k)
+}
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
@@ -72,104 +83,45 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST "+tenant+c.path, s.record(c.new))
 	}
 	mux.HandleFunc("GET "+tenant+"/{kinds}/{id}/events", s.events)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.problem(w, r, domain.NotFound("path", "There is no %s %s.", r.Method, r.URL.Path))
-	})
 	spec := OpenAPI()
 	mux.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(spec)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	return mux
-}
-
-// actor names who records a request. Until authentication exists it is what the client says.
-func actor(r *http.Request) string {
-	if a := r.Header.Get("X-Takt-Actor"); a != "" {
-		return a
-	}
-	return "anonymous"
-}
-
-type receipt struct {
-	ID     string                 `json:"id"`
-	Kind   domain.Kind            `json:"kind"`
-	ETag   uint64                 `json:"etag"`
-	Events []domain.RecordedEvent `json:"events"`
-}
-
-func (s *Server) record(newCommand func(*http.Request) domain.Command) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		req := domain.Request{Tenant: r.PathValue("tenant"), Actor: actor(r)}
-		var err error
-		if req.IfMatch, req.HasIfMatch, err = ifMatch(r); err != nil {
-			s.problem(w, r, err)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			s.unrouted(w, r, mux)
 			return
 		}
-		if req.IdempotencyKey, err = idempotencyKey(r); err != nil {
-			s.problem(w, r, err)
-			return
-		}
-		cmd := newCommand(r)
-		if err := s.decode(w, r, cmd); err != nil {
-			s.problem(w, r, err)
-			return
-		}
-		req.Command = cmd
-		rc, err := s.Recorder.Record(r.Context(), req)
-		if err != nil {
-			s.problem(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(rc.ETag, 10)))
-		if rc.Duplicate {
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		status := http.StatusOK
-		if rc.Created {
-			status = http.StatusCreated
-			w.Header().Set("Location", "/v1/tenants/"+req.Tenant+"/"+string(rc.Target.Kind)+"s/"+rc.Target.ID)
-		}
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(receipt{ID: rc.Target.ID, Kind: rc.Target.Kind, ETag: rc.ETag, Events: rc.Events})
-	}
+		mux.ServeHTTP(w, r)
+	})
 }
 
-type eventView struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	Seq       uint64         `json:"seq"`
-	Time      time.Time      `json:"time"`
-	Effective domain.Date    `json:"effective,omitempty"`
-	Period    string         `json:"period,omitempty"`
-	Organ     string         `json:"organ,omitempty"`
-	Actor     string         `json:"actor,omitempty"`
-	Data      domain.Payload `json:"data"`
-}
-
-// events serves one aggregate's events, the raw record of every decision about it.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	kind, ok := kinds[r.PathValue("kinds")]
-	if !ok {
-		s.problem(w, r, domain.NotFound("kind", "There is no aggregate kind %q.", r.PathValue("kinds")))
+// unrouted answers what no route matches with problem+json instead of the mux's plain text, keeping
+// the mux's status (404, or 405 with its Allow header).
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	rec := &statusRecorder{header: http.Header{}}
+	mux.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		s.problem(w, r, &domain.Error{Code: eMethod, Field: "method", Rule: "allowed",
+			Message: "This path does not take " + r.Method + "; it takes " + rec.header.Get("Allow") + "."})
 		return
 	}
-	evs, version, err := s.Recorder.Events(r.Context(), r.PathValue("tenant"), domain.Ref{Kind: kind, ID: r.PathValue("id")})
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	out := struct {
-		ETag   uint64      `json:"etag"`
-		Events []eventView `json:"events"`
-	}{ETag: version}
-	for _, e := range evs {
-		out.Events = append(out.Events, eventView{ID: e.ID, Type: e.Type, Seq: e.Seq, Time: e.Time, Effective: e.Effective,
-			Period: e.Period, Organ: e.Organ, Actor: e.Actor, Data: e.Data})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(version, 10)))
-	json.NewEncoder(w).Encode(out)
+	s.problem(w, r, &domain.Error{Code: domain.ENOTFOUND, Field: "path", Rule: "route",
+		Message: "There is no " + r.Method + " " + r.URL.Path + "."})
 }
+
+// statusRecorder keeps the status and headers of a response and drops its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (w *statusRecorder) Header() http.Header         { return w.header }
+func (w *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (w *statusRecorder) WriteHeader(status int)      { w.status = status }

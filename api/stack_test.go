@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
@@ -24,6 +26,7 @@ import (
 type stack struct {
 	t     *testing.T
 	url   string
+	nats  *events.Server
 	store *events.Store
 }
 
@@ -37,22 +40,46 @@ func mustOpenStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	nc, err := srv.InProcessConn()
+	s := &stack{t: t, nats: srv}
+	s.url, s.store = s.serve(nil)
+	return s
+}
+
+// serve opens a ledger over its own connection to the stack's NATS, as one more process of takt
+// would, and serves it over HTTP. wrap, if given, stands between the ledger and the store.
+func (s *stack) serve(wrap func(domain.Log) domain.Log) (string, *events.Store) {
+	s.t.Helper()
+	nc, err := s.nats.InProcessConn()
 	if err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	t.Cleanup(nc.Close)
+	s.t.Cleanup(nc.Close)
 	store := events.NewStore(nc)
-	var n atomic.Int64
-	ledger := domain.NewLedger(store, func() string { return fmt.Sprintf("id-%06d", n.Add(1)) })
+	var log domain.Log = store
+	if wrap != nil {
+		log = wrap(store)
+	}
+	ledger := domain.NewLedger(log, func() string { return uuid.Must(uuid.NewV7()).String() })
 	ledger.Tenants = []string{"test"}
 	ledger.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	if err := ledger.Open(ctx); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	hs := httptest.NewServer(api.NewServer(ledger).Handler())
-	t.Cleanup(hs.Close)
-	return &stack{t: t, url: hs.URL + "/v1/tenants/test", store: store}
+	srv := api.NewServer(ledger)
+	srv.Logger = slog.New(slog.NewTextHandler(testWriter{s.t}, nil))
+	hs := httptest.NewServer(srv.Handler())
+	s.t.Cleanup(hs.Close)
+	return hs.URL + "/v1/tenants/test", store
+}
+
+// testWriter sends a server's log (internal errors only) to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }
 
 type answer struct {
@@ -194,17 +221,30 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	}
 }
 
+// 50 revisions of one goal against the same ETag, spread over two ledgers as over two processes:
+// exactly one is stored. Within a process the ledger's lock decides; across them, the log.
 func TestConcurrentRevisionsOneWins(t *testing.T) {
 	s := mustOpenStack(t)
 	s.municipality()
+	other, _ := s.serve(nil)
+	urls := []string{s.url, other}
 	var wg sync.WaitGroup
 	statuses := make(chan int, 50)
 	for i := range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := s.post("/goals/trygg/revise", fmt.Sprintf(`{"title":"Version %d","reason":"R",%s}`, i, decision), "If-Match", `"5"`)
-			statuses <- a.status
+			body := fmt.Sprintf(`{"title":"Version %d","reason":"R",%s}`, i, decision)
+			req, _ := http.NewRequest("POST", urls[i%2]+"/goals/trygg/revise", strings.NewReader(body))
+			req.Header.Set("If-Match", `"5"`)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
 		}()
 	}
 	wg.Wait()
@@ -243,34 +283,30 @@ func TestMultiEventDecisionIsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestMalformedInput(t *testing.T) {
+// Well-formed commands that the ledger's rules refuse get problem+json naming the field and the
+// rule, and nothing is written.
+func TestTheLedgerRefusesAndWritesNothing(t *testing.T) {
 	s := mustOpenStack(t)
 	s.municipality()
-	big := `{"organ":"buf","year":2024,"value":1,"text":"` + strings.Repeat("x", 2<<20) + `"}`
 	for _, tt := range []struct {
 		name, path, body string
-		headers          []string
 		status           int
 		field, rule      string
 	}{
-		{"bad json", "/indicators/brott/values", `{"organ":"buf",`, nil, 400, "body", "json"},
-		{"not an object", "/indicators/brott/values", `[1,2]`, nil, 400, "body", "type"},
-		{"trailing data", "/indicators/brott/values", `{"organ":"buf","year":2024,"value":1} {}`, nil, 400, "body", "json"},
-		{"empty body", "/indicators/brott/values", ``, nil, 400, "body", "required"},
-		{"unknown field", "/indicators/brott/values", `{"organ":"buf","year":2024,"value":1,"colour":"red"}`, nil, 400, "colour", "unknown_field"},
-		{"wrong type", "/indicators/brott/values", `{"organ":"buf","year":"2024","value":1}`, nil, 400, "year", "type"},
-		{"nested wrong type", "/goals", `{"title":"T","level":"committee","owner":"bun","contributes_to":[{"goal":"trygg","weight":"half"}],` + decision + `}`, nil, 400, "contributes_to.weight", "type"},
-		{"empty required string", "/goals/trygg/retire", `{"reason":"  ",` + decision + `}`, nil, 400, "reason", "required"},
-		{"impossible date", "/goals/trygg/retire", `{"reason":"R","period":"2023-2026","decision":{"organ":"kf","meeting_date":"2025-02-30","paragraph":"1","case_number":"2"}}`, nil, 400, "decision.meeting_date", "date"},
-		{"over the size limit", "/indicators/brott/values", big, nil, 400, "body", "max_size"},
-		{"bad If-Match", "/goals/trygg/retire", `{"reason":"R",` + decision + `}`, []string{"If-Match", "W/\"5\""}, 400, "If-Match", "etag"},
-		{"not JSON", "/goals/trygg/retire", `reason=R`, []string{"Content-Type", "text/plain"}, 400, "Content-Type", "media_type"},
-		{"TAKT", "/commitments", `{"text":"Läxhjälp","measure":{"description":"Skolor","target":3},"year":2025,"due":"2025-12-31",` + decision + `}`, nil, 400, "responsible", "takt.assigned"},
+		{"value outside the mandate period", "/indicators/brott/values", `{"organ":"buf","year":2030,"value":1}`, 422, "year", "within_period"},
+		{"target for an indicator that does not exist", "/indicators/nope/targets", `{"year":2025,"value":1,` + decision + `}`, 404, "id", "exists"},
+		{"correct a value that was never reported", "/indicators/brott/values/nope/correct", `{"organ":"buf","value":1,"reason":"R"}`, 404, "value_id", "exists"},
+		{"council goal decided by a committee", "/goals", `{"title":"T","level":"result","owner":"bun","period":"2023-2026","decision":{"organ":"bun","meeting_date":"2023-03-01","paragraph":"§ 4","case_number":"BUN 2023/7"}}`, 422, "level", "council_goal"},
+		{"goal under an unknown parent", "/goals", `{"title":"T","level":"committee","owner":"bun","contributes_to":[{"goal":"nope"}],` + decision + `}`, 422, "contributes_to[0].goal", "exists"},
+		{"organ registered twice", "/organs", `{"id":"kf","name":"KF","kind":"council"}`, 409, "id", "unique"},
+		{"overlapping mandate period", "/periods", `{"id":"2025-2028"}`, 422, "id", "overlap"},
+		{"decision in an unopened period", "/goals/trygg/retire", `{"reason":"R","period":"2027-2030","decision":{"organ":"kf","meeting_date":"2027-02-13","paragraph":"1","case_number":"2"}}`, 422, "period", "open_period"},
+		{"body over the default limit", "/indicators/brott/values", `{"organ":"buf","year":2024,"value":1,"text":"` + strings.Repeat("x", 1<<20) + `"}`, 400, "body", "max_size"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			head := s.head()
-			a := s.post(tt.path, tt.body, tt.headers...)
-			if a.status != tt.status || a.body["field"] != nilIfEmpty(tt.field) || a.body["rule"] != nilIfEmpty(tt.rule) {
+			a := s.post(tt.path, tt.body)
+			if a.status != tt.status || a.body["field"] != tt.field || a.body["rule"] != tt.rule {
 				t.Fatalf("got %d %v, want %d field=%s rule=%s", a.status, a.body, tt.status, tt.field, tt.rule)
 			}
 			if a.header.Get("Content-Type") != "application/problem+json" {
@@ -280,6 +316,58 @@ func TestMalformedInput(t *testing.T) {
 				t.Fatal("a refused request was stored")
 			}
 		})
+	}
+
+	// A retired goal cannot be revised.
+	s.must("/goals/trygg/retire", `{"reason":"Ersatt",`+decision+`}`, 200)
+	head := s.head()
+	if a := s.post("/goals/trygg/revise", `{"title":"Ny","reason":"R",`+decision+`}`); a.status != 422 || a.body["rule"] != "not_retired" || s.head() != head {
+		t.Fatalf("got %d %v, head %d→%d", a.status, a.body, head, s.head())
+	}
+}
+
+// refusals counts the decisions a log refused.
+type refusals struct {
+	domain.Log
+	n atomic.Int64
+}
+
+func (l *refusals) Append(ctx context.Context, tenant string, a []domain.Append) ([]domain.Appended, error) {
+	acks, err := l.Log.Append(ctx, tenant, a)
+	if err != nil {
+		l.n.Add(1)
+	}
+	return acks, err
+}
+
+// When a ledger decides on a stale view (another process wrote meanwhile), it is the log that
+// refuses the decision, and it refuses all of it: the atomic batch stores no member.
+func TestTheLogRefusesAStaleBatchWhole(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	var log *refusals
+	url, _ := s.serve(func(l domain.Log) domain.Log { log = &refusals{Log: l}; return log })
+	stale := &stack{t: t, url: url, nats: s.nats, store: s.store}
+
+	// Another process defines an indicator that the second ledger has not read.
+	s.must("/indicators", `{"id":"late","name":"Sent","unit":"st","measure":"number","direction":"higher_is_better",`+decision+`}`, 201)
+	head := s.head()
+	a := stale.post("/goals", `{"id":"g9","title":"T","level":"committee","owner":"bun","indicators":[
+		{"id":"fresh","name":"A","unit":"st","measure":"number","direction":"higher_is_better","targets":[{"year":2024,"value":1}]},
+		{"id":"late","name":"B","unit":"st","measure":"number","direction":"higher_is_better"}],`+decision+`}`)
+	if a.status != 409 {
+		t.Fatalf("got %d %v, want 409", a.status, a.body)
+	}
+	if log.n.Load() == 0 {
+		t.Fatal("the log was never asked: the test did not exercise the atomic batch")
+	}
+	if s.head() != head {
+		t.Fatalf("head moved %d→%d: part of a refused batch was stored", head, s.head())
+	}
+	for _, ref := range []domain.Ref{{Kind: domain.KindGoal, ID: "g9"}, {Kind: domain.KindIndicator, ID: "fresh"}} {
+		if evs, err := s.store.Load(context.Background(), "test", ref); err != nil || len(evs) != 0 {
+			t.Fatalf("%s: %d events, %v", ref, len(evs), err)
+		}
 	}
 }
 
