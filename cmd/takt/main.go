@@ -1,41 +1,62 @@
-// Command takt runs the ledger of a municipality's planning decisions.
-//
-//	takt serve [flags]   the HTTP API over an embedded (or external) NATS JetStream
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:]); err != nil {
+	err := run(context.Background(), os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "takt:", err)
 		os.Exit(1)
 	}
 }
 
+// errUsage is a command line takt cannot make sense of, after what is wrong and the usage have been
+// printed.
+var errUsage = errors.New("usage")
+
+// run dispatches to a subcommand: one file each, each with its own flag.FlagSet.
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		usage()
-		return fmt.Errorf("no command given")
+		return errUsage
 	}
-	switch args[0] {
+	switch cmd, args := args[0], args[1:]; cmd {
 	case "serve":
-		return runServe(ctx, args[1:])
-	case "help", "-h", "--help":
+		return runServe(ctx, args)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 0 && args[0] == "serve" {
+			return runServe(ctx, []string{"-h"})
+		}
 		usage()
 		return nil
+	default:
+		fmt.Fprintf(os.Stderr, "takt: unknown command %q\n\n", cmd)
+		usage()
+		return errUsage
 	}
-	usage()
-	return fmt.Errorf("unknown command %q", args[0])
 }
 
 func usage() {
 	fmt.Fprint(os.Stderr, `takt records the planning decisions of municipalities as events on NATS JetStream.
 
 Usage:
-	takt serve [flags]    run the HTTP API (takt serve --help for the flags)
+
+	takt <command> [flags]
+
+Commands:
+
+	serve    serve the HTTP API (takt help serve for its flags)
+	help     describe a command
 `)
 }

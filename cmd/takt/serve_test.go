@@ -2,19 +2,29 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/taktledger/takt/events"
 )
 
 // An acknowledged decision survives the process being killed: takt serve answers 201 only after the
-// embedded JetStream has synced the event to disk.
+// embedded JetStream has synced the events to disk, a multi-event decision's batch included.
 func TestKilledAfterAnswerKeepsTheEvent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -26,48 +36,68 @@ func TestKilledAfterAnswerKeepsTheEvent(t *testing.T) {
 	data := t.TempDir()
 
 	url, proc := start(t, bin, data)
-	resp, err := http.Post(url+"/v1/tenants/demo/organs", "application/json",
-		strings.NewReader(`{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var created struct {
-		Events []struct {
-			ID  string
-			Seq uint64
-		}
-	}
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if resp.StatusCode != 201 || len(created.Events) != 1 {
-		t.Fatalf("got %d %+v", resp.StatusCode, created)
-	}
+	organ := record(t, url+"/v1/tenants/demo/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`)
 	proc.Process.Kill() // SIGKILL: no shutdown, no flush
 	proc.Wait()
 
+	url, proc = start(t, bin, data)
+	if got := eventsOf(t, url+"/v1/tenants/demo/organs/kf/events"); !reflect.DeepEqual(got, organ) {
+		t.Fatalf("after the restart got %+v, want %+v", got, organ)
+	}
+	record(t, url+"/v1/tenants/demo/periods", `{"id":"2023-2026"}`)
+	goal := record(t, url+"/v1/tenants/demo/goals", `{"id":"trygg","title":"Alla känner sig trygga","level":"result","owner":"kf",
+		"indicators":[{"id":"andel","name":"Andel trygga","unit":"%","measure":"percent","direction":"higher_is_better","targets":[{"year":2025,"value":80}]}],
+		"period":"2023-2026","decision":{"organ":"kf","meeting_date":"2023-02-13","paragraph":"§ 12","case_number":"KS 2023/45"}}`)
+	proc.Process.Kill()
+	proc.Wait()
+
 	url, _ = start(t, bin, data)
-	resp, err = http.Get(url + "/v1/tenants/demo/organs/kf/events")
+	got := append(eventsOf(t, url+"/v1/tenants/demo/goals/trygg/events"), eventsOf(t, url+"/v1/tenants/demo/indicators/andel/events")...)
+	if len(goal) != 3 || !reflect.DeepEqual(got, goal) {
+		t.Fatalf("after the restart got %+v, want %+v", got, goal)
+	}
+}
+
+type stored struct {
+	ID  string
+	Seq uint64
+}
+
+// record posts a command that must create its aggregate, and returns the events it stored.
+func record(t *testing.T, url, body string) []stored {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var got struct {
-		Events []struct {
-			ID  string
-			Seq uint64
-		}
+	var receipt struct{ Events []stored }
+	if err := json.NewDecoder(resp.Body).Decode(&receipt); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("POST %s: %d %+v %v", url, resp.StatusCode, receipt, err)
 	}
-	json.NewDecoder(resp.Body).Decode(&got)
-	if resp.StatusCode != 200 || len(got.Events) != 1 || got.Events[0].ID != created.Events[0].ID || got.Events[0].Seq != created.Events[0].Seq {
-		t.Fatalf("after the restart got %d %+v, want %+v", resp.StatusCode, got, created)
+	return receipt.Events
+}
+
+func eventsOf(t *testing.T, url string) []stored {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer resp.Body.Close()
+	var got struct{ Events []stored }
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return got.Events
 }
 
 // start runs takt serve on a free port and returns the address it prints.
 func start(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
-	cmd.Stderr = os.Stderr
+	var logs bytes.Buffer // read only after Wait
+	cmd.Stderr = &logs
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +105,13 @@ func start(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("takt serve's log:\n%s", logs.String())
+		}
+	})
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -94,20 +130,121 @@ func start(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	return "", nil
 }
 
-func TestMainRunAndClose(t *testing.T) {
+// mustRun runs a Main on a free port with cfg, and closes it when the test ends.
+func mustRun(t *testing.T, cfg Config) *Main {
+	t.Helper()
 	m := NewMain()
+	m.Config = cfg
 	m.Config.Addr = "127.0.0.1:0"
-	m.Config.DataDir = t.TempDir()
-	m.Stdout, _ = os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	var out bytes.Buffer
+	m.Stdout = &out
 	if err := m.Run(context.Background()); err != nil {
+		m.Close()
 		t.Fatal(err)
 	}
-	resp, err := http.Get(m.URL() + "/healthz")
-	if err != nil || resp.StatusCode != 200 {
+	t.Cleanup(func() { m.Close() })
+	if want := "takt: listening on " + m.URL() + " (tenants: " + strings.Join(cfg.Tenants, ", ") + ")\n"; out.String() != want {
+		t.Fatalf("printed %q, want %q", out.String(), want)
+	}
+	return m
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// Main end to end in the process: run, record, close gracefully, run again on the same data.
+func TestMainRunAndClose(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Tenants = []string{"falun", "haninge"}
+	m := mustRun(t, cfg)
+	if resp, err := http.Get(m.URL() + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", err, resp)
 	}
-	resp.Body.Close()
+	if status, body := post(t, m.URL()+"/v1/tenants/haninge/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`); status != 201 {
+		t.Fatalf("got %d %s", status, body)
+	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "nats", "jetstream")); err != nil {
+		t.Fatalf("the embedded store is not under the data directory: %v", err)
+	}
+
+	m = mustRun(t, cfg)
+	resp, err := http.Get(m.URL() + "/v1/tenants/haninge/organs/kf/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") != `"1"` {
+		t.Fatalf("after a restart: %d ETag %s", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	// Tenants are kept apart: the other tenant has no such organ.
+	if resp, _ := http.Get(m.URL() + "/v1/tenants/falun/organs/kf/events"); resp.StatusCode != 404 {
+		t.Fatalf("falun sees haninge's organ: %d", resp.StatusCode)
+	}
+}
+
+// With --nats-url, takt uses that server and starts none of its own.
+func TestMainOnExternalNATS(t *testing.T) {
+	ns := events.NewServer()
+	ns.StoreDir = t.TempDir()
+	if err := ns.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+
+	cfg := DefaultConfig()
+	cfg.DataDir = filepath.Join(t.TempDir(), "unused")
+	cfg.NATSURL = ns.ClientURL()
+	m := mustRun(t, cfg)
+	if m.nats != nil {
+		t.Fatal("an embedded server was started as well")
+	}
+	if status, body := post(t, m.URL()+"/v1/tenants/demo/organs", `{"id":"kf","name":"KF","kind":"council"}`); status != 201 {
+		t.Fatalf("got %d %s", status, body)
+	}
+	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the data directory was used: %v", err)
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if head, err := events.NewStore(nc).Head(context.Background(), "demo"); err != nil || head != 1 {
+		t.Fatalf("the external server holds %d events, %v", head, err)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	m := NewMain()
+	err := m.ParseFlags(context.Background(), []string{"--addr", ":0", "--data", "/srv/takt", "--tenant", "falun, haninge,,falun",
+		"--nats-url", "nats://a:4222,nats://b:4222", "--nats-creds", "/etc/takt.creds", "--replicas", "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Addr: ":0", DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds",
+		Replicas: 3, Tenants: []string{"falun", "haninge"}}
+	if !reflect.DeepEqual(m.Config, want) {
+		t.Fatalf("got %+v, want %+v", m.Config, want)
+	}
+	if m := NewMain(); m.ParseFlags(context.Background(), nil) != nil || !reflect.DeepEqual(m.Config, DefaultConfig()) {
+		t.Fatalf("defaults: %+v", m.Config)
+	}
+	for _, args := range [][]string{{"--tenant", " , "}, {"--nats-creds", "x.creds"}, {"--replicas", "0"}, {"extra"}} {
+		if err := NewMain().ParseFlags(context.Background(), args); err == nil {
+			t.Errorf("%q: no error", args)
+		}
 	}
 }
