@@ -34,6 +34,10 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Invalid("body", "required", "The body must be a JSON object; it is empty.")
 	}
+	if trimmed := bytes.TrimSpace(body); string(trimmed) == "null" {
+		// encoding/json takes null for an empty command; it is not an object.
+		return domain.Invalid("body", "type", "The body must be a JSON object, not null.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

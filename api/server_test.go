@@ -103,6 +103,7 @@ func TestMalformedInputNeverReachesTheLedger(t *testing.T) {
 		{"truncated json", "/indicators/i/values", `{"organ":"buf",`, nil, "body", "json"},
 		{"not an object", "/indicators/i/values", `[1,2]`, nil, "body", "type"},
 		{"a string", "/organs", `"kf"`, nil, "body", "type"},
+		{"null", "/organs", ` null `, nil, "body", "type"},
 		{"trailing object", "/indicators/i/values", `{"organ":"buf","year":2024,"value":1} {}`, nil, "body", "json"},
 		{"trailing garbage", "/indicators/i/values", `{"organ":"buf","year":2024,"value":1}x`, nil, "body", "json"},
 		{"empty body", "/indicators/i/values", ``, nil, "body", "required"},
