@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +86,7 @@ func (s *Server) request(r *http.Request) (domain.Request, error) {
 // knownTenant answers 404 for a tenant the ledger does not serve before the body is read: the
 // resource does not exist, whatever the body says.
 func (s *Server) knownTenant(tenant string) error {
-	if !slices.Contains(s.Recorder.TenantIDs(), tenant) {
+	if !s.Recorder.Serves(tenant) {
 		return domain.NotFound("tenant", "Tenant %s is not served here.", tenant)
 	}
 	return nil

@@ -30,7 +30,7 @@ func (r refuse) Events(ctx context.Context, tenant string, ref domain.Ref) ([]do
 	return nil, 0, errors.New("refused")
 }
 
-func (refuse) TenantIDs() []string { return []string{"test"} }
+func (refuse) Serves(tenant string) bool { return tenant == "test" }
 
 // fake answers every request with Receipt or Err, and keeps what it was asked.
 type fake struct {
@@ -52,7 +52,7 @@ func (f *fake) Events(ctx context.Context, tenant string, ref domain.Ref) ([]dom
 	return f.History, f.History[len(f.History)-1].Seq, nil
 }
 
-func (*fake) TenantIDs() []string { return []string{"test"} }
+func (*fake) Serves(tenant string) bool { return tenant == "test" }
 
 // serve sends one request to a Server over rec and returns the response and its body.
 func serve(t *testing.T, srv *api.Server, method, path, body string, headers ...string) (*http.Response, []byte) {

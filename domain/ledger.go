@@ -102,16 +102,10 @@ func (l *Ledger) Open(ctx context.Context) error {
 	return nil
 }
 
-// TenantIDs lists the tenants the ledger serves.
-func (l *Ledger) TenantIDs() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ids := make([]string, 0, len(l.tenants))
-	for id := range l.tenants {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+// Serves implements Recorder.
+func (l *Ledger) Serves(tenant string) bool {
+	_, err := l.tenant(tenant)
+	return err == nil
 }
 
 func (l *Ledger) tenant(id string) (*tenantState, error) {

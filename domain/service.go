@@ -46,8 +46,8 @@ type Recorder interface {
 	// sequence). It returns ENOTFOUND for an unknown tenant or an aggregate with no events.
 	Events(ctx context.Context, tenant string, ref Ref) ([]Event, uint64, error)
 
-	// TenantIDs lists the tenants the ledger serves.
-	TenantIDs() []string
+	// Serves reports whether the ledger serves tenant. It is asked on every request, so it is cheap.
+	Serves(tenant string) bool
 }
 
 func (r Ref) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
