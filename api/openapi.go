@@ -1,11 +1,13 @@
 package api
 
 import (
+	"encoding"
 	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -32,6 +34,34 @@ func OpenAPI() []byte {
 			"requestBody": map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": ref("#/components/schemas/" + t.Name())}}},
 			"responses": responses(),
+		}}
+	}
+	for _, q := range queries {
+		t := reflect.TypeOf(q.result)
+		name := upperFirst(t.Name())
+		schemas[name] = schemaOf(t, schemas)
+		params := []any{ref("#/components/parameters/tenant")}
+		for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(q.path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, p := range append(q.params[:len(q.params):len(q.params)], readParams...) {
+			params = append(params, queryParam(p))
+		}
+		content := map[string]any{"application/json": map[string]any{"schema": ref("#/components/schemas/" + name)}}
+		if q.path == "/audit" {
+			content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
+				"description": "A header line of the columns " + strings.Join(domain.AuditColumns, ", ") + ", then one line per row."}}
+		}
+		paths["/v1/tenants/{tenant}"+q.path] = map[string]any{"get": map[string]any{
+			"operationId": q.id,
+			"summary":     q.summary,
+			"parameters":  params,
+			"responses": map[string]any{
+				"200": map[string]any{"description": "The answer, as of the read options.", "content": content},
+				"400": problemResponse("A malformed or unknown parameter: the field and the rule."),
+				"404": problemResponse("Unknown tenant or entity."),
+				"503": problemResponse("The projection has not reached min_seq in time, or is not open."),
+			},
 		}}
 	}
 	paths["/v1/tenants/{tenant}/{kinds}/{id}/events"] = map[string]any{"get": map[string]any{
@@ -95,6 +125,18 @@ func ref(r string) map[string]any { return map[string]any{"$ref": r} }
 func str() map[string]any         { return map[string]any{"type": "string"} }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+func upperFirst(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+func queryParam(p param) map[string]any {
+	schema := map[string]any{"type": p.typ}
+	if p.typ == "date" {
+		schema = map[string]any{"type": "string", "format": "date"}
+	}
+	if len(p.enum) > 0 {
+		schema["enum"] = p.enum
+	}
+	return map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": schema}
+}
 
 func summary(name string) string {
 	words := regexp.MustCompile(`[A-Z][a-z]*`).FindAllString(name, -1)
@@ -137,6 +179,16 @@ func typeSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		t = t.Elem()
 	}
 	switch {
+	case t != reflect.TypeOf(time.Time{}) && t.Implements(reflect.TypeFor[encoding.TextMarshaler]()):
+		return str()
+	case t == reflect.TypeOf(time.Time{}):
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == reflect.TypeOf(json.RawMessage{}), t.Kind() == reflect.Interface:
+		return map[string]any{}
+	case t.Kind() == reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem(), schemas)}
+	case t.Kind() == reflect.Uint64:
+		return map[string]any{"type": "integer", "minimum": 0}
 	case t == reflect.TypeOf(domain.Date("")):
 		return map[string]any{"type": "string", "format": "date"}
 	case t.Kind() == reflect.String:

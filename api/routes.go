@@ -10,7 +10,9 @@ import (
 // Server serves the ledger over HTTP. Set its fields, then serve Handler.
 type Server struct {
 	Recorder domain.Recorder
-	Logger   *slog.Logger
+	// Queries answers the reads; without it the query routes answer 503.
+	Queries domain.Queries
+	Logger  *slog.Logger
 	// MaxBodyBytes caps a command's body; a larger one is refused before it is decoded.
 	MaxBodyBytes int64
 }
@@ -81,6 +83,9 @@ func (s *Server) Handler() http.Handler {
 	const tenant = "/v1/tenants/{tenant}"
 	for _, c := range commands {
 		mux.HandleFunc("POST "+tenant+c.path, s.record(c.new))
+	}
+	for _, q := range queries {
+		mux.HandleFunc("GET "+tenant+q.path, s.read(q))
 	}
 	mux.HandleFunc("GET "+tenant+"/{kinds}/{id}/events", s.events)
 	spec := OpenAPI()

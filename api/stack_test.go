@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,10 +16,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 
 	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/projections"
 )
 
 // stack is the real thing: an embedded nats-server with JetStream, the store, the ledger and the
@@ -68,10 +71,36 @@ func (s *stack) serve(wrap func(domain.Log) domain.Log) (string, *events.Store) 
 		s.t.Fatal(err)
 	}
 	srv := api.NewServer(ledger)
+	srv.Queries = s.project()
 	srv.Logger = slog.New(slog.NewTextHandler(testWriter{s.t}, nil))
 	hs := httptest.NewServer(srv.Handler())
 	s.t.Cleanup(hs.Close)
 	return hs.URL + "/v1/tenants/test", store
+}
+
+// project opens a projection of the tenant's log in a fresh SQLite file, kept up to date by a
+// projector that reads over TCP, as takt serve does.
+func (s *stack) project() domain.Queries {
+	s.t.Helper()
+	nc, err := nats.Connect(s.nats.ClientURL())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(nc.Close)
+	db := projections.NewDB(filepath.Join(s.t.TempDir(), "test.db"))
+	db.Tenant = "test"
+	db.WaitTimeout = 500 * time.Millisecond
+	db.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := db.Open(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	p := projections.NewProjector(db, events.NewStore(nc), "test")
+	p.Logger = db.Logger
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	s.t.Cleanup(func() { cancel(); <-done; db.Close() })
+	return projections.Tenants{"test": db}
 }
 
 // testWriter sends a server's log (internal errors only) to the test's.

@@ -66,8 +66,9 @@ type Queries interface {
 	// Goal returns one goal with its indicators and latest assessment.
 	Goal(ctx context.Context, tenant, id string, opts ReadOptions) (*GoalView, error)
 
-	// GoalHistory returns every version of a goal known at opts.KnownAt, in the order recorded,
-	// with its decision and diff. opts.AsOf is ignored: a history spans every date.
+	// GoalHistory returns every version known at opts.KnownAt of a goal, of its indicators, their
+	// targets and values, and of its commitments, in the order recorded, each with its decision and
+	// diff. opts.AsOf is ignored: a history spans every date.
 	GoalHistory(ctx context.Context, tenant, id string, filter HistoryFilter, opts ReadOptions) ([]Version, error)
 
 	// Indicator returns one indicator with its targets (every version), its values over the term

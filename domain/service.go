@@ -1,6 +1,9 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Request is one command to record, with what the caller said about it.
 type Request struct {
@@ -50,4 +53,15 @@ type Recorder interface {
 	Serves(tenant string) bool
 }
 
+// MarshalText writes kind/id.
 func (r Ref) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads kind/id.
+func (r *Ref) UnmarshalText(b []byte) error {
+	kind, id, ok := strings.Cut(string(b), "/")
+	if !ok || kind == "" || id == "" {
+		return Invalid("aggregate", "ref", "%q is not kind/id.", string(b))
+	}
+	*r = Ref{Kind: Kind(kind), ID: id}
+	return nil
+}

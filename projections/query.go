@@ -372,7 +372,7 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 		(SELECT n.valid_from FROM history n WHERE n.kind = h.kind AND n.id = h.id AND n.seq > h.seq AND n.seq <= ?
 			ORDER BY n.seq LIMIT 1),
 		h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
-		FROM history h WHERE h.seq <= ? AND ` + where + ` ORDER BY h.seq, h.kind, h.id`
+		FROM history h WHERE h.seq <= ? AND (` + where + `) ORDER BY h.seq, h.kind, h.id`
 	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known, r.known}, args...)...)
 	if err != nil {
 		return nil, err
@@ -411,7 +411,10 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 	}
 	var out []domain.Version
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
-		where, args := "h.kind = 'goal' AND h.id = ?", []any{id}
+		// The goal, its indicators and commitments, and the targets and values of its indicators.
+		where := `(h.kind = 'goal' AND h.id = ?) OR (h.kind IN ('indicator', 'commitment') AND h.goal = ?)
+			OR (h.agg_kind = 'indicator' AND h.agg_id IN (SELECT DISTINCT id FROM history WHERE kind = 'indicator' AND goal = ?))`
+		args := []any{id, id, id}
 		if out, err = r.versions(where, args...); err != nil {
 			return err
 		} else if len(out) == 0 {

@@ -1,0 +1,246 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// get reads a query and returns its status, headers and raw body.
+func (s *stack) get(path string, headers ...string) (int, http.Header, []byte) {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// read reads a query that must answer 200 into out.
+func (s *stack) read(path string, out any) {
+	s.t.Helper()
+	status, _, b := s.get(path)
+	if status != 200 {
+		s.t.Fatalf("GET %s: %d %s", path, status, b)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		s.t.Fatalf("GET %s: %v in %s", path, err, b)
+	}
+}
+
+func etagOf(a answer) string { return strings.Trim(a.header.Get("ETag"), `"`) }
+
+// A POST and then a GET with min_seq sees the new state: no sleep, no retry.
+func TestReadYourWrites(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	etag := "5"
+	for i := range 20 {
+		title := fmt.Sprintf("Alla känner sig trygga, version %d", i)
+		a := s.must("/goals/trygg/revise", `{"title":"`+title+`","reason":"R",`+decision+`}`, 200, "If-Match", etag)
+		etag = etagOf(a)
+		var g domain.GoalView
+		s.read("/goals/trygg?min_seq="+etagOf(a), &g)
+		if g.Title != title || fmt.Sprint(g.Seq) != etagOf(a) {
+			t.Fatalf("read after write %d: %q at seq %d", i, g.Title, g.Seq)
+		}
+	}
+	a := s.must("/indicators/brott/values", `{"organ":"buf","year":2024,"value":72.5}`, 200)
+	var in domain.IndicatorView
+	s.read("/indicators/brott?min_seq="+etagOf(a), &in)
+	if in.Latest == nil || *in.Latest.Value != 72.5 || in.Status != domain.OffTrack {
+		t.Fatalf("latest %+v, status %s", in.Latest, in.Status)
+	}
+}
+
+// as_of picks what was in force, known_at what the ledger knew, both over HTTP.
+func TestQueriesAreBitemporal(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	revision := `"period":"2023-2026","decision":{"organ":"kf","meeting_date":"2024-11-18","paragraph":"§ 140","case_number":"KS 2024/310"},"effective":"2025-01-01"`
+	s.must("/indicators/andel/targets", `{"year":2025,"value":85,`+revision+`}`, 200)
+	reported := s.must("/indicators/andel/values", `{"value_id":"v2024","organ":"buf","year":2024,"value":76}`, 200)
+	corrected := s.must("/indicators/andel/values/v2024/correct", `{"organ":"buf","value":77.5,"reason":"Felräknat bortfall"}`, 200)
+
+	target := func(query string) float64 {
+		var in domain.IndicatorView
+		s.read("/indicators/andel?"+query, &in)
+		for _, tv := range in.Targets {
+			if tv.Year == 2025 {
+				return tv.Value
+			}
+		}
+		t.Fatalf("%s: no 2025 target in %+v", query, in.Targets)
+		return 0
+	}
+	if got := target("as_of=2024-12-31&min_seq=" + etagOf(corrected)); got != 80 {
+		t.Fatalf("in force on 2024-12-31: target %v, want 80", got)
+	}
+	if got := target("as_of=2025-01-01"); got != 85 {
+		t.Fatalf("in force on 2025-01-01: target %v, want 85", got)
+	}
+	latest := func(query string) float64 {
+		var in domain.IndicatorView
+		s.read("/indicators/andel?"+query, &in)
+		return *in.Latest.Value
+	}
+	if got := latest("known_at=seq:" + etagOf(reported)); got != 76 {
+		t.Fatalf("known before the correction: %v, want 76", got)
+	}
+	if got := latest(""); got != 77.5 {
+		t.Fatalf("known after the correction: %v, want 77.5", got)
+	}
+	// Before anything was recorded the ledger knew no goal.
+	if status, _, b := s.get("/goals/trygg?known_at=2000-01-01"); status != 404 {
+		t.Fatalf("known_at 2000: %d %s", status, b)
+	}
+
+	var h struct{ Versions []domain.Version }
+	s.read("/goals/trygg/history", &h)
+	var decisions []string
+	for _, v := range h.Versions {
+		if v.Kind == "target" && v.Decision != nil {
+			decisions = append(decisions, v.Decision.Paragraph+" "+string(v.ValidFrom))
+		}
+	}
+	if !slices.Contains(decisions, "§ 12 2023-02-13") || !slices.Contains(decisions, "§ 140 2025-01-01") {
+		t.Fatalf("target versions in the history: %v", decisions)
+	}
+}
+
+// The goal tree defaults to the period as_of falls in, and narrows by organ and level.
+func TestGoalTreeQuery(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	s.must("/goals", `{"id":"skola","title":"Fler elever når målen","level":"committee","owner":"bun",
+		"contributes_to":[{"goal":"trygg","weight":1}],`+decision+`}`, 201)
+	var tree domain.GoalTree
+	s.read("/goals?as_of=2024-06-01&min_seq="+fmt.Sprint(s.head()), &tree)
+	if tree.Period != "2023-2026" || len(tree.Goals) != 2 || tree.Goals[0].ID != "trygg" {
+		t.Fatalf("tree %+v", tree)
+	}
+	if len(tree.Goals[0].Indicators) != 2 || !slices.Contains(tree.Goals[0].Contributors, "skola") {
+		t.Fatalf("council goal %+v", tree.Goals[0])
+	}
+	s.read("/goals?period=2023-2026&organ=bun&level=committee", &tree)
+	if len(tree.Goals) != 1 || tree.Goals[0].ID != "skola" {
+		t.Fatalf("narrowed tree %+v", tree.Goals)
+	}
+	if status, _, b := s.get("/goals?as_of=2031-01-01"); status != 400 || !strings.Contains(string(b), `"field":"period"`) {
+		t.Fatalf("no period covers 2031: %d %s", status, b)
+	}
+}
+
+// A follow-up report reopens as adopted, whatever was decided after it.
+func TestFollowUpQuery(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	s.must("/followups", `{"id":"ar2024","point":"annual","year":2024,"title":"Årsredovisning 2024","as_of":"2024-12-31",`+
+		`"period":"2023-2026","decision":{"organ":"kf","meeting_date":"2025-04-14","paragraph":"§ 50","case_number":"KS 2025/12"}}`, 201)
+	a := s.must("/goals/trygg/revise", `{"title":"Omformulerat","reason":"R",`+decision+`}`, 200, "If-Match", "5")
+	var rep domain.FollowUpReport
+	s.read("/followups/ar2024?min_seq="+etagOf(a), &rep)
+	if rep.FollowUp.Title != "Årsredovisning 2024" || len(rep.Tree.Goals) != 1 || rep.Tree.Goals[0].Title != "Alla känner sig trygga" {
+		t.Fatalf("reopened %+v", rep)
+	}
+	var g domain.GoalView
+	s.read("/goals/trygg", &g)
+	if g.Title != "Omformulerat" {
+		t.Fatalf("the goal now: %q", g.Title)
+	}
+}
+
+// The decision log of a period as JSON and as CSV: the same rows.
+func TestAuditExport(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	a := s.must("/goals/trygg/revise", `{"title":"Ny, med \"citat\", och komma","reason":"R",`+decision+`}`, 200, "If-Match", "5")
+	var log struct {
+		Period string
+		Rows   []domain.AuditRow
+	}
+	s.read("/audit?min_seq="+etagOf(a), &log)
+	if log.Period != "2023-2026" || len(log.Rows) < 7 {
+		t.Fatalf("audit %+v", log)
+	}
+	for _, accept := range [][]string{nil, {"Accept", "text/csv"}} {
+		path := "/audit?period=2023-2026"
+		if accept == nil {
+			path += "&format=csv"
+		}
+		status, h, b := s.get(path, accept...)
+		if status != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" ||
+			h.Get("Content-Disposition") != `attachment; filename="audit-test-2023-2026.csv"` {
+			t.Fatalf("csv: %d %v", status, h)
+		}
+		records, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(records[0], domain.AuditColumns) || len(records) != len(log.Rows)+1 {
+			t.Fatalf("csv header %v and %d rows for %d", records[0], len(records)-1, len(log.Rows))
+		}
+		for i, row := range log.Rows {
+			if !slices.Equal(records[i+1], row.Fields()) {
+				t.Fatalf("csv row %d: %v, want %v", i, records[i+1], row.Fields())
+			}
+		}
+	}
+	var narrowed struct{ Rows []domain.AuditRow }
+	s.read("/audit?organ=buf", &narrowed)
+	if len(narrowed.Rows) != 0 {
+		t.Fatalf("the administration decided nothing, got %d rows", len(narrowed.Rows))
+	}
+}
+
+// Malformed reads get problem+json naming the parameter and the rule.
+func TestQueryErrors(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	for _, c := range []struct {
+		path   string
+		status int
+		field  string
+		rule   string
+	}{
+		{"/goals?perod=2023-2026", 400, "perod", "known_parameter"},
+		{"/goals?period=a&period=b", 400, "period", "single"},
+		{"/goals?as_of=2024-02-30", 400, "as_of", "date"},
+		{"/goals?known_at=yesterday", 400, "known_at", "time"},
+		{"/goals?known_at=seq:0", 400, "known_at", "seq"},
+		{"/goals?min_seq=-1", 400, "min_seq", "integer"},
+		{"/goals?include_retired=maybe", 400, "include_retired", "boolean"},
+		{"/goals/trygg/history?from=2024-13-01", 400, "from", "date"},
+		{"/commitments?year=twenty", 400, "year", "integer"},
+		{"/audit?format=xml", 400, "format", "enum"},
+		{"/goals?min_seq=1000000", 503, "", ""},
+		{"/goals/nosuch", 404, "id", ""},
+		{"/indicators/nosuch", 404, "id", ""},
+		{"/followups/nosuch", 404, "id", ""},
+	} {
+		status, h, b := s.get(c.path)
+		var p struct{ Field, Rule string }
+		json.Unmarshal(b, &p)
+		if status != c.status || h.Get("Content-Type") != "application/problem+json" || p.Field != c.field || (c.rule != "" && p.Rule != c.rule) {
+			t.Errorf("GET %s: %d %s, want %d field %q rule %q", c.path, status, b, c.status, c.field, c.rule)
+		}
+	}
+	req, _ := http.NewRequest("GET", strings.Replace(s.url, "/test", "/other", 1)+"/goals", nil)
+	if a := s.do(req); a.status != 404 || a.body["field"] != "tenant" {
+		t.Fatalf("unknown tenant: %v", a.body)
+	}
+}
