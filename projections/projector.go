@@ -29,7 +29,10 @@ type Projector struct {
 	// the wait doubles up to MaxPoll while nothing arrives.
 	Poll, MaxPoll time.Duration
 	// Retry is how long Run waits after the log failed before it tries again.
-	Retry  time.Duration
+	Retry time.Duration
+	// Until, if not zero, is the last sequence CatchUp applies: a check compares a rebuild with a
+	// live projection at the live one's checkpoint.
+	Until  uint64
 	Logger *slog.Logger
 }
 
@@ -59,6 +62,9 @@ func (p *Projector) CatchUp(ctx context.Context) (uint64, error) {
 	n := p.batchSize()
 	batch := make([]domain.Record, 0, n)
 	err := p.Log.Read(ctx, p.Tenant, p.DB.Checkpoint()+1, func(r domain.Record) error {
+		if p.Until > 0 && r.Seq > p.Until {
+			return errUntil
+		}
 		batch = append(batch, r)
 		if len(batch) < n {
 			return nil
@@ -70,13 +76,16 @@ func (p *Projector) CatchUp(ctx context.Context) (uint64, error) {
 		}
 		return nil
 	})
-	if err == nil {
+	if err == nil || errors.Is(err, errUntil) {
 		if err = p.DB.Apply(ctx, batch); err != nil {
 			err = dbError{err}
 		}
 	}
 	return p.DB.Checkpoint(), err
 }
+
+// errUntil ends a CatchUp at Until.
+var errUntil = errors.New("projections: until reached")
 
 // Run applies the log to the DB until ctx is done, and returns ctx.Err(). It follows the log live
 // when the log is a Follower, and polls it otherwise. A failing log is retried; a failing DB stops

@@ -11,33 +11,31 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 
 	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/projections"
 )
 
 // Config is what takt serve is told on its command line.
 type Config struct {
-	Addr      string   // HTTP listen address; ":0" picks a free port
-	DataDir   string   // the embedded NATS store lives in DataDir/nats
-	NATSURL   string   // an external NATS server or cluster; empty runs one embedded
-	NATSCreds string   // a credentials file for NATSURL
-	Replicas  int      // copies of each new stream; 3 on a cluster
-	Tenants   []string // the municipalities served
+	Addr string // HTTP listen address; ":0" picks a free port
+	logConfig
+	Replicas int      // copies of each new stream; 3 on a cluster
+	Tenants  []string // the municipalities served
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "./takt-data", Replicas: 1, Tenants: []string{"demo"}}
+	return Config{Addr: "127.0.0.1:8080", logConfig: logConfig{DataDir: "./takt-data"}, Replicas: 1, Tenants: []string{"demo"}}
 }
 
 // Main is takt serve. Run opens what it needs and returns once it is listening; Close closes it all,
@@ -47,12 +45,15 @@ type Main struct {
 	Logger *slog.Logger
 	Stdout io.Writer // where the one "listening on" line goes
 
-	nats     *events.Server // nil with an external NATS
-	conn     *nats.Conn
-	ledger   *domain.Ledger
-	listener net.Listener
-	http     *http.Server
-	served   chan error // the HTTP server's end, if it ends by itself
+	lock       *os.File // the data directory's
+	log        *logConn
+	ledger     *domain.Ledger
+	dbs        projections.Tenants
+	projecting context.CancelFunc // stops the projectors
+	projectors sync.WaitGroup
+	listener   net.Listener
+	http       *http.Server
+	served     chan error // the HTTP server's end, if it ends by itself
 }
 
 // NewMain returns a Main with the default configuration, logging JSON to stderr.
@@ -64,9 +65,7 @@ func NewMain() *Main {
 func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("takt serve", flag.ContinueOnError)
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen `address` (host:port; :0 picks a free port)")
-	fs.StringVar(&m.Config.DataDir, "data", m.Config.DataDir, "data `directory`; the embedded NATS store lives in <data>/nats")
-	fs.StringVar(&m.Config.NATSURL, "nats-url", m.Config.NATSURL, "use this NATS server or cluster (`url`s, comma-separated) instead of the embedded one")
-	fs.StringVar(&m.Config.NATSCreds, "nats-creds", m.Config.NATSCreds, "credentials `file` for --nats-url")
+	m.Config.logConfig.flags(fs)
 	fs.IntVar(&m.Config.Replicas, "replicas", m.Config.Replicas, "copies of each new tenant stream (3 on a cluster)")
 	tenants := fs.String("tenant", strings.Join(m.Config.Tenants, ","), "comma-separated tenant `ids` (municipalities) to serve")
 	fs.Usage = func() {
@@ -85,12 +84,10 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	switch {
 	case len(m.Config.Tenants) == 0:
 		return errors.New("--tenant names no tenant")
-	case m.Config.NATSCreds != "" && m.Config.NATSURL == "":
-		return errors.New("--nats-creds is for --nats-url; the embedded server needs none")
 	case m.Config.Replicas < 1:
 		return errors.New("--replicas must be at least 1")
 	}
-	return nil
+	return m.Config.logConfig.check()
 }
 
 // splitList splits a comma-separated list, dropping blanks and repeats.
@@ -104,14 +101,17 @@ func splitList(s string) []string {
 	return out
 }
 
-// Run opens the log, loads each tenant's ledger and starts serving HTTP. It returns once listening;
-// on an error, what it opened is closed by Close.
-func (m *Main) Run(ctx context.Context) error {
-	if err := m.openNATS(ctx); err != nil {
+// Run takes the data directory, opens the log, loads each tenant's ledger, starts a projector per
+// tenant and serves HTTP. It returns once listening; on an error, what it opened is closed by Close.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.lock, err = lockData(m.Config.DataDir); err != nil {
+		return err
+	}
+	if m.log, err = openLog(ctx, m.Config.logConfig, m.Logger); err != nil {
 		return err
 	}
 
-	store := events.NewStore(m.conn)
+	store := events.NewStore(m.log.conn)
 	store.Replicas = m.Config.Replicas
 	store.Logger = m.Logger
 	m.ledger = domain.NewLedger(store, func() string { return uuid.Must(uuid.NewV7()).String() })
@@ -120,8 +120,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.ledger.Open(ctx); err != nil {
 		return fmt.Errorf("open ledger: %w", err)
 	}
+	if err := m.project(ctx); err != nil {
+		return err
+	}
 
 	srv := api.NewServer(m.ledger)
+	srv.Queries = m.dbs
 	srv.Logger = m.Logger
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
@@ -137,43 +141,35 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(ln) }()
 
-	m.Logger.Info("listening", "url", m.URL(), "tenants", m.Config.Tenants, "embedded_nats", m.nats != nil)
+	m.Logger.Info("listening", "url", m.URL(), "tenants", m.Config.Tenants, "embedded_nats", m.log.nats != nil)
 	fmt.Fprintf(m.Stdout, "takt: listening on %s (tenants: %s)\n", m.URL(), strings.Join(m.Config.Tenants, ", "))
 	return nil
 }
 
-// openNATS starts the embedded server and connects to it in-process, or connects to --nats-url.
-func (m *Main) openNATS(ctx context.Context) error {
-	if m.Config.NATSURL != "" {
-		opts := []nats.Option{nats.Name("takt"), nats.MaxReconnects(-1)}
-		if m.Config.NATSCreds != "" {
-			opts = append(opts, nats.UserCredentials(m.Config.NATSCreds))
-		}
-		conn, err := nats.Connect(m.Config.NATSURL, opts...)
+// project opens each tenant's projection and starts its projector, reading over its own connection.
+// A projector stops only when its SQLite file fails; that is logged, and reads then wait in vain.
+func (m *Main) project(ctx context.Context) error {
+	m.dbs = projections.Tenants{}
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.projecting = cancel
+	reader := events.NewStore(m.log.read)
+	reader.Logger = m.Logger
+	for _, tenant := range m.Config.Tenants {
+		db, err := openProjection(ctx, m.Config.DataDir, tenant, m.Logger)
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", m.Config.NATSURL, err)
+			return fmt.Errorf("projection of %s: %w", tenant, err)
 		}
-		m.conn = conn
-		return nil
+		m.dbs[tenant] = db
+		p := projections.NewProjector(db, reader, tenant)
+		p.Logger = m.Logger
+		m.projectors.Add(1)
+		go func() {
+			defer m.projectors.Done()
+			if err := p.Run(pctx); err != nil && pctx.Err() == nil {
+				m.Logger.Error("projector stopped", "tenant", tenant, "err", err)
+			}
+		}()
 	}
-
-	m.nats = events.NewServer() // sync-always: an acknowledged decision is on disk
-	m.nats.StoreDir = filepath.Join(m.Config.DataDir, "nats")
-	// The server announces itself at length at info level; takt's log keeps its warnings.
-	m.nats.Logger = slog.New(minLevel{m.Logger.Handler(), slog.LevelWarn}).With("component", "nats")
-	if err := os.MkdirAll(m.nats.StoreDir, 0o750); err != nil {
-		return err
-	}
-	if err := m.nats.Open(ctx); err != nil {
-		m.nats = nil
-		return fmt.Errorf("embedded nats: %w", err)
-	}
-	// In-process publishing is ≈ 2.4× faster than loopback TCP (DESIGN §4).
-	conn, err := m.nats.InProcessConn()
-	if err != nil {
-		return fmt.Errorf("connect to embedded nats: %w", err)
-	}
-	m.conn = conn
 	return nil
 }
 
@@ -190,8 +186,9 @@ func (m *Main) URL() string {
 // Served returns a channel that receives the HTTP server's error if it stops by itself.
 func (m *Main) Served() <-chan error { return m.served }
 
-// Close stops taking requests, lets those in flight finish, and then closes NATS: the reverse of
-// the order Run opened them in.
+// Close stops taking requests and lets those in flight finish, stops the projectors after the batch
+// they are applying, closes the projections, then NATS, then releases the data directory: the
+// reverse of the order Run opened them in.
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
@@ -201,12 +198,18 @@ func (m *Main) Close() error {
 	} else if m.listener != nil {
 		errs = append(errs, m.listener.Close())
 	}
-	if m.conn != nil {
-		// Close rather than Drain: Drain returns before it is done, and the server goes next.
-		m.conn.Close()
+	if m.projecting != nil {
+		m.projecting()
+		m.projectors.Wait()
 	}
-	if m.nats != nil {
-		errs = append(errs, m.nats.Close())
+	for _, db := range m.dbs {
+		errs = append(errs, db.Close())
+	}
+	if m.log != nil {
+		errs = append(errs, m.log.Close())
+	}
+	if m.lock != nil {
+		errs = append(errs, m.lock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -161,6 +161,20 @@ func post(t *testing.T, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
 // Main end to end in the process: run, record, close gracefully, run again on the same data.
 func TestMainRunAndClose(t *testing.T) {
 	cfg := DefaultConfig()
@@ -173,6 +187,18 @@ func TestMainRunAndClose(t *testing.T) {
 	if status, body := post(t, m.URL()+"/v1/tenants/haninge/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`); status != 201 {
 		t.Fatalf("got %d %s", status, body)
 	}
+	// The projection serves reads: the organ is there as soon as its sequence is applied.
+	if body := get(t, m.URL()+"/v1/tenants/haninge/organs?min_seq=1"); !strings.Contains(body, `"name":"Kommunfullmäktige"`) {
+		t.Fatalf("organs: %s", body)
+	}
+	// One process at a time owns a data directory.
+	other := NewMain()
+	other.Config = cfg
+	other.Config.Addr = "127.0.0.1:0"
+	if err := other.Run(context.Background()); !errors.Is(err, errBusy) {
+		t.Fatalf("a second takt on the same data: %v", err)
+	}
+	other.Close()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -205,17 +231,21 @@ func TestMainOnExternalNATS(t *testing.T) {
 	t.Cleanup(func() { ns.Close() })
 
 	cfg := DefaultConfig()
-	cfg.DataDir = filepath.Join(t.TempDir(), "unused")
+	cfg.DataDir = t.TempDir()
 	cfg.NATSURL = ns.ClientURL()
 	m := mustRun(t, cfg)
-	if m.nats != nil {
+	if m.log.nats != nil {
 		t.Fatal("an embedded server was started as well")
 	}
 	if status, body := post(t, m.URL()+"/v1/tenants/demo/organs", `{"id":"kf","name":"KF","kind":"council"}`); status != 201 {
 		t.Fatalf("got %d %s", status, body)
 	}
-	if _, err := os.Stat(cfg.DataDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("the data directory was used: %v", err)
+	// The data directory holds the projections only.
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "nats")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("an embedded store was made: %v", err)
+	}
+	if _, err := os.Stat(projectionPath(cfg.DataDir, "demo")); err != nil {
+		t.Fatalf("no projection: %v", err)
 	}
 	nc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
@@ -234,7 +264,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Addr: ":0", DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds",
+	want := Config{Addr: ":0", logConfig: logConfig{DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds"},
 		Replicas: 3, Tenants: []string{"falun", "haninge"}}
 	if !reflect.DeepEqual(m.Config, want) {
 		t.Fatalf("got %+v, want %+v", m.Config, want)
