@@ -79,25 +79,27 @@ type logConn struct {
 }
 
 // openLog connects to the log that c names. Its logger gets the embedded server's warnings.
-func openLog(ctx context.Context, c logConfig, logger *slog.Logger) (l *logConn, err error) {
-	l = &logConn{}
-	defer func() {
-		if err != nil {
-			l.Close()
-		}
-	}()
+func openLog(ctx context.Context, c logConfig, logger *slog.Logger) (*logConn, error) {
+	l := &logConn{}
+	if err := l.open(ctx, c, logger); err != nil {
+		return nil, errors.Join(err, l.Close())
+	}
+	return l, nil
+}
+
+func (l *logConn) open(ctx context.Context, c logConfig, logger *slog.Logger) (err error) {
 	if c.NATSURL != "" {
 		opts := []nats.Option{nats.Name("takt"), nats.MaxReconnects(-1)}
 		if c.NATSCreds != "" {
 			opts = append(opts, nats.UserCredentials(c.NATSCreds))
 		}
 		if l.conn, err = nats.Connect(c.NATSURL, opts...); err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", c.NATSURL, err)
+			return fmt.Errorf("connect to %s: %w", c.NATSURL, err)
 		}
 		if l.read, err = nats.Connect(c.NATSURL, append(opts, nats.Name("takt projector"))...); err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", c.NATSURL, err)
+			return fmt.Errorf("connect to %s: %w", c.NATSURL, err)
 		}
-		return l, nil
+		return nil
 	}
 
 	l.nats = events.NewServer() // sync-always: an acknowledged decision is on disk
@@ -105,20 +107,20 @@ func openLog(ctx context.Context, c logConfig, logger *slog.Logger) (l *logConn,
 	// The server announces itself at length at info level; takt's log keeps its warnings.
 	l.nats.Logger = slog.New(minLevel{logger.Handler(), slog.LevelWarn}).With("component", "nats")
 	if err := os.MkdirAll(l.nats.StoreDir, 0o750); err != nil {
-		return nil, err
+		return err
 	}
 	if err := l.nats.Open(ctx); err != nil {
 		l.nats = nil
-		return nil, fmt.Errorf("embedded nats: %w", err)
+		return fmt.Errorf("embedded nats: %w", err)
 	}
 	// In-process publishing is ≈ 2.4× faster than loopback TCP (DESIGN §4).
 	if l.conn, err = l.nats.InProcessConn(); err != nil {
-		return nil, fmt.Errorf("connect to embedded nats: %w", err)
+		return fmt.Errorf("connect to embedded nats: %w", err)
 	}
 	if l.read, err = nats.Connect(l.nats.ClientURL(), nats.Name("takt projector"), nats.MaxReconnects(-1)); err != nil {
-		return nil, fmt.Errorf("connect to embedded nats: %w", err)
+		return fmt.Errorf("connect to embedded nats: %w", err)
 	}
-	return l, nil
+	return nil
 }
 
 // Close closes the connections and then the embedded server.

@@ -34,9 +34,17 @@ func run(ctx context.Context, args []string) error {
 	switch cmd, args := args[0], args[1:]; cmd {
 	case "serve":
 		return runServe(ctx, args)
+	case "rebuild":
+		return runRebuild(ctx, args, os.Stdout, os.Stderr)
+	case "check":
+		return runCheck(ctx, args, os.Stdout, os.Stderr)
+	case "history":
+		return runHistory(ctx, args, os.Stdout, os.Stderr)
+	case "export":
+		return runExport(ctx, args, os.Stdout, os.Stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 0 && args[0] == "serve" {
-			return runServe(ctx, []string{"-h"})
+		if len(args) > 0 && args[0] != "help" {
+			return run(ctx, []string{args[0], "-h"})
 		}
 		usage()
 		return nil
@@ -56,7 +64,11 @@ Usage:
 
 Commands:
 
-	serve    serve the HTTP API (takt help serve for its flags)
-	help     describe a command
+	serve    serve the HTTP API and the dashboard
+	rebuild  replay a tenant's log into a fresh projection and swap it in
+	check    compare a tenant's projection with a rebuild
+	history  print every version of a goal, with its decisions
+	export   write the decision log of a mandate period as CSV or JSON
+	help     describe a command: takt help <command>
 `)
 }

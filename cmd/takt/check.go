@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/taktledger/takt/projections"
+)
+
+// errDiffers is a check that found a projection unequal to its rebuild.
+var errDiffers = errors.New("projection differs from a rebuild")
+
+// runCheck is `takt check`: rebuild into a temporary file up to the live projection's checkpoint
+// and compare the two, table by table.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c offlineFlags
+	fs := newFlagSet("check", "check [flags]\n\nRebuilds a tenant's projection into a temporary file, up to the live one's checkpoint,\nand compares the two table by table: identical, or the differences and exit status 1.\nStop takt serve on the data directory first. --tenant all checks every projection.", &c)
+	if rest, err := parse(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return fmt.Errorf("takt check takes no arguments, got %q", rest)
+	}
+	o, err := openOffline(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	tenants, err := o.tenants()
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, tenant := range tenants {
+		o.flags.Tenant = tenant
+		same, err := o.check(ctx, stdout)
+		if err != nil {
+			return err
+		}
+		if !same {
+			failed = append(failed, tenant)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%w: %v", errDiffers, failed)
+	}
+	return nil
+}
+
+// check compares one tenant's live projection with a rebuild at its checkpoint.
+func (o *offline) check(ctx context.Context, stdout io.Writer) (bool, error) {
+	tenant := o.flags.Tenant
+	head, err := o.head(ctx)
+	if err != nil {
+		return false, err
+	}
+	live := projectionPath(o.flags.DataDir, tenant)
+	if _, err := os.Stat(live); err != nil {
+		return false, fmt.Errorf("tenant %s has no projection at %s", tenant, live)
+	}
+	db, err := openProjection(ctx, o.flags.DataDir, tenant, o.logger)
+	if err != nil {
+		return false, err
+	}
+	at := db.Checkpoint()
+	if err := db.Close(); err != nil {
+		return false, err
+	}
+
+	dir, err := os.MkdirTemp(o.flags.DataDir, "check-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+	rebuilt := projections.NewDB(dir + "/" + tenant + ".db")
+	rebuilt.Tenant = tenant
+	rebuilt.Logger = o.logger
+	if err := rebuilt.Open(ctx); err != nil {
+		return false, err
+	}
+	p := projections.NewProjector(rebuilt, o.store, tenant)
+	p.Until = at
+	if at > 0 {
+		_, err = p.CatchUp(ctx)
+	}
+	if cerr := rebuilt.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return false, err
+	}
+
+	diff, err := projections.Compare(ctx, live, rebuilt.Path)
+	if err != nil {
+		return false, err
+	}
+	behind := ""
+	if head > at {
+		behind = fmt.Sprintf(" (the log is at %d: takt serve catches up when it starts)", head)
+	}
+	if diff == "" {
+		fmt.Fprintf(stdout, "%s: identical to a rebuild at sequence %d%s\n", tenant, at, behind)
+		return true, nil
+	}
+	fmt.Fprintf(stdout, "%s: DIFFERS from a rebuild at sequence %d%s\n%s", tenant, at, behind, diff)
+	return false, nil
+}

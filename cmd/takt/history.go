@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// runHistory is `takt history goal <id>`: every version of a goal, its indicators, targets, values
+// and commitments, with the decision and what changed.
+func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c offlineFlags
+	fs := newFlagSet("history", "history goal <id> [flags]\n\nPrints every version of a goal, of its indicators, their targets and values, and of its\ncommitments: when it applied, when it was recorded, by which decision, and what changed.", &c)
+	format := fs.String("format", "text", "text or json")
+	knownAt := fs.String("known-at", "", "only what the ledger knew then: a time (RFC 3339), a date, or seq:N")
+	from := fs.String("from", "", "only versions that apply from this `date` on")
+	to := fs.String("to", "", "only versions that apply from this `date` or earlier")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "goal" {
+		fs.Usage()
+		return fmt.Errorf("takt history takes: goal <id>")
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("--format must be text or json")
+	}
+	var opts domain.ReadOptions
+	if err := parseKnownAt(*knownAt, &opts); err != nil {
+		return err
+	}
+	db, err := readProjection(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	vs, err := db.GoalHistory(ctx, c.Tenant, rest[1], domain.HistoryFilter{From: domain.Date(*from), To: domain.Date(*to)}, opts)
+	if err != nil {
+		return fmt.Errorf("%s", domain.ErrorMessage(err))
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Versions []domain.Version `json:"versions"`
+		}{vs})
+	}
+	printHistory(stdout, rest[1], vs)
+	return nil
+}
+
+// parseKnownAt reads --known-at as the HTTP API reads known_at.
+func parseKnownAt(v string, opts *domain.ReadOptions) error {
+	if v == "" {
+		return nil
+	}
+	if n, ok := strings.CutPrefix(v, "seq:"); ok {
+		if _, err := fmt.Sscan(n, &opts.KnownAt); err != nil || opts.KnownAt == 0 {
+			return fmt.Errorf("--known-at %q: seq:N needs a stream sequence N ≥ 1", v)
+		}
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		opts.KnownAtTime = t
+		return nil
+	}
+	if d := domain.Date(v); d.Valid() {
+		opts.KnownAtTime = d.Time().AddDate(0, 0, 1).Add(-time.Nanosecond)
+		return nil
+	}
+	return fmt.Errorf("--known-at %q is neither a time (RFC 3339), a date nor seq:N", v)
+}
+
+// printHistory prints versions as a readable account: a line per version, then what changed.
+func printHistory(w io.Writer, goal string, vs []domain.Version) {
+	fmt.Fprintf(w, "History of goal %s: %s\n\n", goal, plural(uint64(len(vs)), "version", "versions"))
+	for _, v := range vs {
+		valid := string(v.ValidFrom) + " →"
+		if v.ValidTo != "" {
+			valid += " " + string(v.ValidTo)
+		}
+		decision := "no decision (a report)"
+		if d := v.Decision; d != nil {
+			decision = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", d.Organ, d.MeetingDate, d.Paragraph, d.CaseNumber))
+		}
+		fmt.Fprintf(w, "seq %d  %s %s v%d  %s\n", v.Seq, v.Kind, v.ID, v.Version, v.EventType)
+		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+		fmt.Fprintf(tw, "  in force\t%s\n", valid)
+		fmt.Fprintf(tw, "  recorded\t%s by %s\n", v.RecordedAt.UTC().Format(time.RFC3339), v.Actor)
+		fmt.Fprintf(tw, "  decision\t%s\n", decision)
+		if v.Reason != "" {
+			fmt.Fprintf(tw, "  reason\t%s\n", v.Reason)
+		}
+		tw.Flush()
+		fields := make([]string, 0, len(v.Diff))
+		for f := range v.Diff {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			ch := v.Diff[f]
+			switch {
+			case ch.Before == nil:
+				fmt.Fprintf(w, "    %s: %s\n", f, ch.After)
+			case ch.After == nil:
+				fmt.Fprintf(w, "    %s: %s → (removed)\n", f, ch.Before)
+			default:
+				fmt.Fprintf(w, "    %s: %s → %s\n", f, ch.Before, ch.After)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/projections"
+)
+
+// The offline commands (rebuild, check, history, export) work on a data directory with no server.
+
+// offlineFlags are the flags every offline command takes.
+type offlineFlags struct {
+	logConfig
+	Tenant string
+}
+
+func newFlagSet(name, usage string, c *offlineFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("takt "+name, flag.ContinueOnError)
+	c.DataDir = "./takt-data"
+	c.Tenant = "demo"
+	c.logConfig.flags(fs)
+	fs.StringVar(&c.Tenant, "tenant", c.Tenant, "the tenant `id`")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: takt %s\n\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, flags and arguments in any order, and returns the arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		} else if err != nil {
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// offline is a data directory taken by an offline command: its lock and its log.
+type offline struct {
+	flags  offlineFlags
+	logger *slog.Logger
+	lock   *os.File
+	log    *logConn
+	store  *events.Store
+}
+
+// openOffline takes the data directory and opens its log. It fails with errBusy when takt serve
+// (or another command) holds the directory.
+func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offline, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	o := &offline{flags: c, logger: quietLogger(stderr)}
+	var err error
+	if o.lock, err = lockData(c.DataDir); err != nil {
+		return nil, err
+	}
+	if o.log, err = openLog(ctx, c.logConfig, o.logger); err != nil {
+		return nil, errors.Join(err, o.Close())
+	}
+	o.store = events.NewStore(o.log.read)
+	o.store.Logger = o.logger
+	return o, nil
+}
+
+// head is the tenant's last stream sequence; a tenant without a stream is an error that says so.
+func (o *offline) head(ctx context.Context) (uint64, error) {
+	h, err := o.store.Head(ctx, o.flags.Tenant)
+	if err != nil {
+		return 0, fmt.Errorf("tenant %s: %w", o.flags.Tenant, err)
+	}
+	return h, nil
+}
+
+func (o *offline) Close() error {
+	var errs []error
+	if o.log != nil {
+		errs = append(errs, o.log.Close())
+	}
+	if o.lock != nil {
+		errs = append(errs, o.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// readProjection opens the tenant's projection for a read. When no server holds the data
+// directory, the projection is first brought up to the log's head, so that the answer is never
+// stale; when takt serve holds it, its projector keeps the file current and it is read as it is.
+func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*projections.DB, error) {
+	o, err := openOffline(ctx, c, stderr)
+	if errors.Is(err, errBusy) {
+		if _, err := os.Stat(projectionPath(c.DataDir, c.Tenant)); err != nil {
+			return nil, fmt.Errorf("tenant %s has no projection in %s", c.Tenant, c.DataDir)
+		}
+		db, err := openProjection(ctx, c.DataDir, c.Tenant, quietLogger(stderr))
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "takt: %s is in use by takt serve; reading its projection at sequence %d\n", c.DataDir, db.Checkpoint())
+		return db, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	if _, err := o.head(ctx); err != nil {
+		return nil, err
+	}
+	db, err := openProjection(ctx, c.DataDir, c.Tenant, o.logger)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := projections.NewProjector(db, o.store, c.Tenant).CatchUp(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// plural says n things.
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprint(n) + " " + many
+}
+
+// tenants names the tenants a rebuild or check covers: --tenant, or every tenant with a projection
+// when --tenant is "all".
+func (o *offline) tenants() ([]string, error) {
+	if o.flags.Tenant != "all" {
+		return []string{o.flags.Tenant}, nil
+	}
+	entries, err := os.ReadDir(strings.TrimSuffix(projectionPath(o.flags.DataDir, "x"), "x.db"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".db"); ok && !e.IsDir() {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s holds no projection", o.flags.DataDir)
+	}
+	return out, nil
+}
