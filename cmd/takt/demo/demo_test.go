@@ -105,6 +105,7 @@ func TestLoad(t *testing.T) {
 	t.Logf("demo: %d requests, %d events", sum.Requests, sum.Appended)
 
 	s, types := replay(t, store)
+	t.Logf("events by type: %v", types)
 	kinds := map[string]int{}
 	for _, o := range s.Organs {
 		kinds[o.Kind]++

@@ -18,7 +18,8 @@ constants name them:
   - a survey whose method changed from 2024 ([MethodChangedIndicator]);
   - two committees dissolved into a successor from 2025, their goals and an open commitment handed
     over ([DissolvedOrgan], [SuccessorOrgan]);
-  - the interim report 2025 and the annual reports 2024 and 2025 ([InterimReport], [AnnualReport]).
+  - the annual report 2024, adopted before that correction, the interim report 2025 and the annual
+    report 2025 ([AnnualReport2024], [InterimReport], [AnnualReport]).
 
 All names, numbers and texts are invented.
 */

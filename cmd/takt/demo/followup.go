@@ -21,10 +21,10 @@ var rounds = []round{
 }
 
 const (
-	achieved     = "achieved"
-	partly       = "partly_achieved"
-	notAchieved  = "not_achieved"
-	notAssessble = "not_assessable"
+	achieved      = "achieved"
+	partly        = "partly_achieved"
+	notAchieved   = "not_achieved"
+	notAssessable = "not_assessable"
 )
 
 type verdict struct{ attainment, motivation string }
@@ -43,7 +43,7 @@ var councilVerdicts = []struct {
 		{achieved, "Kulturskolan når fler skolor och besöken på mötesplatserna fortsätter att öka."},
 		{partly, "Deltagandet i fritidsverksamhet nådde målvärdet; utlåningen ökade men låg under målet."}}},
 	{"kf-trygg", [3]verdict{
-		{notAssessble, "Medborgarenkäten har bytt metod och kan inte jämföras med tidigare år; våldsbrotten minskade."},
+		{notAssessable, "Medborgarenkäten har bytt metod och kan inte jämföras med tidigare år; våldsbrotten minskade."},
 		{partly, "Det förebyggande arbetet följer plan; enkätresultatet redovisas i årsredovisningen."},
 		{notAchieved, "Tryggheten ligger under målvärdet och de anmälda våldsbrotten ökade."}}},
 	{"kf-omsorg", [3]verdict{

@@ -35,7 +35,6 @@ func y(v ...float64) []float64 { return v }
 var (
 	medborgarenkat  = survey("Älvbys medborgarenkät, hösten varje år")
 	medarbetarenkat = survey("Kommunens medarbetarenkät")
-	ekonomisystemet = internal("Kommunens ekonomisystem")
 )
 
 var indicators = []indicator{
@@ -73,7 +72,7 @@ var indicators = []indicator{
 	{"kf-jobb", "i-ekbistand", "Invånare 20–64 år med långvarigt ekonomiskt bistånd", "%", "percent", lower, kolada("N91092"),
 		1.9, y(1.8, 1.7, 1.6, 1.5), y(1.8, 1.8, 1.6), y(1.9, 2.0, 1.7), y(1.7, 1.6, 1.5)},
 	{"kf-ekonomi", "i-resultat", "Årets resultat i procent av skatteintäkter och generella statsbidrag", "%", "percent", higher,
-		ekonomisystemet, 2.8, y(2, 2, 2, 2), y(3.1, 1.4, 2.3), nil, nil},
+		internal("Kommunens ekonomisystem"), 2.8, y(2, 2, 2, 2), y(3.1, 1.4, 2.3), nil, nil},
 	{"kf-ekonomi", "i-soliditet", "Soliditet inklusive samtliga pensionsförpliktelser", "%", "percent", higher, kolada("N93012"),
 		21, y(21, 22, 23, 24), y(22.4, 21.8, 23.1), nil, nil},
 	{"kf-arbetsgivare", CorrectedIndicator, "Sjukfrånvaro bland kommunens medarbetare", "%", "percent", lower, kolada("N90090"),
@@ -123,10 +122,11 @@ var interim2025 = []struct {
 	indicator  string
 	value      float64
 	women, men float64 // 0 when the indicator is not divided
+	src        *domain.Source
 }{
-	{CorrectedIndicator, 7.9, 9.0, 5.4},
-	{"i-resultat", 1.9, 0, 0},
-	{"i-ekbistand", 1.7, 1.8, 1.6},
+	{CorrectedIndicator, 7.9, 9.0, 5.4, internal("Personalsystemet, januari–augusti")},
+	{"i-resultat", 1.9, 0, 0, internal("Delårsbokslutet, prognos för helåret")},
+	{"i-ekbistand", 1.7, 1.8, 1.6, internal("Verksamhetssystemet för försörjningsstöd, januari–augusti")},
 }
 
 func breakdown(women, men float64) *domain.Breakdown {
@@ -158,7 +158,7 @@ func (s *script) indicatorValues() {
 	}
 	for _, v := range interim2025 {
 		c := &domain.ReportValue{ID: v.indicator, ValueID: "v2025-t2", Organ: "klk", Year: 2025, Point: "T2", Value: num(v.value),
-			Status: "preliminary", Source: ekonomisystemet, Effective: "2025-09-15"}
+			Status: "preliminary", Source: v.src, Effective: "2025-09-15"}
 		if v.women != 0 {
 			c.Breakdown = breakdown(v.women, v.men)
 		}
