@@ -50,7 +50,7 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
 		return err
 	}
-	a := &applier{ctx: ctx, tx: tx}
+	a := &applier{ctx: ctx, tx: tx, db: db}
 	var set []domain.Record
 	var setErrs []error
 	last := checkpoint
@@ -90,11 +90,45 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 type applier struct {
 	ctx context.Context
 	tx  *sql.Tx
+	db  *DB
+}
+
+// stmt is query prepared once on the writer connection and bound to the transaction: the
+// statements of a projection are few and run for every event.
+func (a *applier) stmt(query string) (*sql.Stmt, error) {
+	a.db.stmtsMu.Lock()
+	defer a.db.stmtsMu.Unlock()
+	st, ok := a.db.stmts[query]
+	if !ok {
+		var err error
+		if st, err = a.db.write.PrepareContext(a.ctx, query); err != nil {
+			return nil, err
+		}
+		if a.db.stmts == nil {
+			a.db.stmts = map[string]*sql.Stmt{}
+		}
+		a.db.stmts[query] = st
+	}
+	return a.tx.StmtContext(a.ctx, st), nil
 }
 
 func (a *applier) exec(query string, args ...any) error {
-	_, err := a.tx.ExecContext(a.ctx, query, args...)
+	st, err := a.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(a.ctx, args...)
 	return err
+}
+
+// queryRow is QueryRowContext with a prepared statement.
+func (a *applier) queryRow(query string, args ...any) *sql.Row {
+	st, err := a.stmt(query)
+	if err != nil {
+		// A Row carries its error to Scan; an unprepared statement gives it there.
+		return a.tx.QueryRowContext(a.ctx, query, args...)
+	}
+	return st.QueryRowContext(a.ctx, args...)
 }
 
 // apply applies one record inside a savepoint, so that a record that fails halfway leaves nothing.
@@ -273,7 +307,7 @@ func (p *prev) exists() bool { return p != nil && p.version > 0 }
 // leaves v alone, when the entity has no version yet.
 func (a *applier) get(kind, id string, v any) (*prev, error) {
 	p := &prev{}
-	err := a.tx.QueryRowContext(a.ctx, "SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
+	err := a.queryRow("SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
 		kind, id).Scan(&p.state, &p.seq, &p.version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
@@ -752,7 +786,7 @@ func (a *applier) status(indicator string) error {
 		target     sql.NullFloat64
 		comparison sql.NullString
 	)
-	err := a.tx.QueryRowContext(a.ctx, `SELECT id, year, value FROM "values"
+	err := a.queryRow(`SELECT id, year, value FROM "values"
 		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
 		ORDER BY year DESC, CASE point WHEN 'annual' THEN 3 WHEN 'T2' THEN 2 WHEN 'T1' THEN 1 ELSE 0 END DESC, seq DESC
 		LIMIT 1`, indicator).Scan(&vid, &year, &value)
@@ -761,7 +795,7 @@ func (a *applier) status(indicator string) error {
 	}
 	status := domain.NoValue
 	if vid.Valid {
-		err := a.tx.QueryRowContext(a.ctx, `SELECT value, comparison FROM targets
+		err := a.queryRow(`SELECT value, comparison FROM targets
 			WHERE indicator = ? AND current = 1 AND ((term_end = 0 AND year = ?) OR term_end = 1)
 			ORDER BY term_end LIMIT 1`, indicator, year.Int64).Scan(&target, &comparison)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {

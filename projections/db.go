@@ -44,6 +44,9 @@ type DB struct {
 	write   *sql.DB // one connection: the projector's
 	readers *sql.DB // the read pool
 
+	stmtsMu sync.Mutex
+	stmts   map[string]*sql.Stmt // prepared on write
+
 	mu      sync.Mutex
 	seq     uint64        // the checkpoint, as last committed
 	changed chan struct{} // closed and replaced after each commit
@@ -83,6 +86,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		// The log is the truth and the checkpoint commits with the data: losing the last
 		// transactions to a power cut only means applying them again.
 		"_synchronous": "NORMAL",
+		"_cache_size":  "-65536", // KiB: the indexes of a large term stay in memory
 	}
 	w := map[string]string{"_txlock": "immediate"}
 	for k, v := range params {
@@ -91,8 +95,11 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if db.write, err = sql.Open("sqlite3", dsn(db.Path, w)); err != nil {
 		return err
 	}
-	db.write.SetMaxOpenConns(1)
-	db.write.SetMaxIdleConns(1)
+	// Only the projector writes, one transaction at a time. A second connection exists so that a
+	// statement can be prepared while a transaction holds the first (database/sql prepares a new
+	// statement on a free connection, then once more on the transaction's, and keeps both).
+	db.write.SetMaxOpenConns(2)
+	db.write.SetMaxIdleConns(2)
 	db.write.SetConnMaxLifetime(0)
 	defer func() {
 		if err != nil {
@@ -105,6 +112,11 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("projections: %s: %w", db.Path, err)
 	} else if mode != "wal" {
 		return fmt.Errorf("projections: %s: journal_mode is %q, want wal", db.Path, mode)
+	}
+	// A record is applied inside a savepoint; its statement journal belongs in memory, not in a
+	// temporary file written for every page it touches.
+	if _, err := db.write.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return fmt.Errorf("projections: %s: %w", db.Path, err)
 	}
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("projections: %s: migrate: %w", db.Path, err)
@@ -145,6 +157,12 @@ func (db *DB) Close() error {
 		errs = append(errs, db.readers.Close())
 		db.readers = nil
 	}
+	db.stmtsMu.Lock()
+	for _, st := range db.stmts {
+		errs = append(errs, st.Close())
+	}
+	db.stmts = nil
+	db.stmtsMu.Unlock()
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
 		db.write = nil

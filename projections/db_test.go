@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -30,7 +31,8 @@ func TestDBOpen(t *testing.T) {
 	if err := raw.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode %q %v", mode, err)
 	}
-	if err := raw.QueryRow("SELECT count(*) FROM migrations").Scan(&n); err != nil || n != 1 {
+	entries, _ := os.ReadDir("migrations")
+	if err := raw.QueryRow("SELECT count(*) FROM migrations").Scan(&n); err != nil || n != len(entries) {
 		t.Errorf("migrations recorded: %d %v", n, err)
 	}
 
