@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +75,11 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	if last == checkpoint {
 		return nil
 	}
+	for _, in := range slices.Sorted(maps.Keys(a.touched)) {
+		if err := a.status(in); err != nil {
+			return fmt.Errorf("projections: status of %s: %w", in, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
 		return err
 	}
@@ -91,6 +98,16 @@ type applier struct {
 	ctx context.Context
 	tx  *sql.Tx
 	db  *DB
+	// touched are the indicators whose latest value and status are recomputed once, at the end of
+	// the batch, rather than after each of the many values a batch may report on one indicator.
+	touched map[string]bool
+}
+
+func (a *applier) touch(indicator string) {
+	if a.touched == nil {
+		a.touched = map[string]bool{}
+	}
+	a.touched[indicator] = true
 }
 
 // stmt is query prepared once on the writer connection and bound to the transaction: the
@@ -669,7 +686,8 @@ func (a *applier) putIndicator(e domain.Event, p *prev, in domain.IndicatorView,
 		boolInt(in.Retired), domain.NoValue, string(in.ValidFrom), in.Seq); err != nil {
 		return err
 	}
-	return a.status(in.ID)
+	a.touch(in.ID)
+	return nil
 }
 
 func targetID(indicator string, year int, termEnd bool) string {
@@ -707,14 +725,25 @@ func (a *applier) targetSet(e domain.Event, id string, d *domain.TargetSet) erro
 		VALUES (?, ?, ?, ?, ?, ?, 1, ?)`, id, e.Seq, year, boolInt(d.TermEnd), d.Value, d.Comparison, string(e.Effective)); err != nil {
 		return err
 	}
-	return a.status(id)
+	a.touch(id)
+	return nil
 }
 
 func valueID(indicator, id string) string { return indicator + "/" + id }
 
+// indicatorExists checks that an indicator exists, from its current row: a report needs nothing
+// more of it.
+func (a *applier) indicatorExists(id string) error {
+	var one int
+	err := a.queryRow("SELECT 1 FROM indicators WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bad("indicator %s does not exist", id)
+	}
+	return err
+}
+
 func (a *applier) valueReported(e domain.Event, id string, d *domain.ValueReported) error {
-	var in domain.IndicatorView
-	if _, err := a.must("indicator", id, &in); err != nil {
+	if err := a.indicatorExists(id); err != nil {
 		return err
 	}
 	v := domain.ValueView{ID: d.ValueID, Indicator: id, Year: d.Year, Point: d.Point, Value: d.Value, Text: d.Text,
@@ -726,15 +755,15 @@ func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 	if v.ID == "" {
 		return bad("value has no id")
 	}
-	var old domain.ValueView
-	p, err := a.get("value", valueID(v.Indicator, v.ID), &old)
-	if err != nil {
-		return err
-	} else if p.exists() {
+	var one int
+	err := a.queryRow(`SELECT 1 FROM "values" WHERE indicator = ? AND id = ?`, v.Indicator, v.ID).Scan(&one)
+	if err == nil {
 		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
 	}
 	v.ValidFrom, v.Seq = e.Effective, e.Seq
-	if err := a.put(e, p, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
+	if err := a.put(e, &prev{}, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
 		return err
 	}
 	var women, men any
@@ -747,12 +776,12 @@ func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 		string(v.ValidFrom), v.Seq); err != nil {
 		return err
 	}
-	return a.status(v.Indicator)
+	a.touch(v.Indicator)
+	return nil
 }
 
 func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorrected) error {
-	var in domain.IndicatorView
-	if _, err := a.must("indicator", id, &in); err != nil {
+	if err := a.indicatorExists(id); err != nil {
 		return err
 	}
 	var old domain.ValueView
@@ -786,9 +815,9 @@ func (a *applier) status(indicator string) error {
 		target     sql.NullFloat64
 		comparison sql.NullString
 	)
-	err := a.queryRow(`SELECT id, year, value FROM "values"
+	err := a.queryRow(`SELECT id, year, value FROM "values" INDEXED BY values_latest
 		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
-		ORDER BY year DESC, CASE point WHEN 'annual' THEN 3 WHEN 'T2' THEN 2 WHEN 'T1' THEN 1 ELSE 0 END DESC, seq DESC
+		ORDER BY year DESC, point DESC, seq DESC
 		LIMIT 1`, indicator).Scan(&vid, &year, &value)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
