@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -12,9 +13,19 @@ type Server struct {
 	Recorder domain.Recorder
 	// Queries answers the reads; without it the query routes answer 503.
 	Queries domain.Queries
-	Logger  *slog.Logger
+	// Proofs serves checkpoints and Merkle proofs; without it their routes do not exist.
+	Proofs Proofs
+	Logger *slog.Logger
 	// MaxBodyBytes caps a command's body; a larger one is refused before it is decoded.
 	MaxBodyBytes int64
+	// Log is followed by the live streams (/events, /live); without it they answer 503.
+	Log domain.Follower
+	// Heartbeat is how often a live stream sends a comment when nothing else (default 15 s), and
+	// LiveBuffer how many messages a client may fall behind before it is dropped (default 256).
+	Heartbeat  time.Duration
+	LiveBuffer int
+
+	live liveState
 }
 
 // NewServer returns a Server for rec with a 1 MiB body limit.
@@ -88,6 +99,12 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET "+tenant+q.path, s.read(q))
 	}
 	mux.HandleFunc("GET "+tenant+"/{kinds}/{id}/events", s.events)
+	if s.Proofs != nil {
+		mux.Handle("GET "+tenant+"/checkpoints", s.CheckpointsHandler(s.Proofs))
+		mux.Handle("GET "+tenant+"/proof", s.ProofHandler(s.Proofs))
+	}
+	mux.HandleFunc("GET "+tenant+"/events", s.stream(false))
+	mux.HandleFunc("GET "+tenant+"/live", s.stream(true))
 	spec := OpenAPI()
 	mux.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")

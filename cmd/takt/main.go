@@ -42,6 +42,10 @@ func run(ctx context.Context, args []string) error {
 		return runHistory(ctx, args, os.Stdout, os.Stderr)
 	case "export":
 		return runExport(ctx, args, os.Stdout, os.Stderr)
+	case "key":
+		return runKey(ctx, args)
+	case "verify":
+		return runVerify(ctx, args)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 0 && args[0] != "help" {
 			return run(ctx, []string{args[0], "-h"})
@@ -69,6 +73,8 @@ Commands:
 	check    compare a tenant's projection with a rebuild
 	history  print every version of a goal, with its decisions
 	export   write the decision log of a mandate period as CSV or JSON
+	key      print the public key that signs the ledger's checkpoints
+	verify   check the log against every signed checkpoint, offline
 	help     describe a command: takt help <command>
 `)
 }

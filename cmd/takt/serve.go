@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/cmd/takt/demo"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/projections"
@@ -31,11 +32,17 @@ type Config struct {
 	logConfig
 	Replicas int      // copies of each new stream; 3 on a cluster
 	Tenants  []string // the municipalities served
+	// Demo loads the demo municipality into tenant demo, through the command path, before serving.
+	Demo bool
+	// CheckpointInterval is how often a grown log gets a signed checkpoint, besides follow-up
+	// reports and closed periods.
+	CheckpointInterval time.Duration
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", logConfig: logConfig{DataDir: "./takt-data"}, Replicas: 1, Tenants: []string{"demo"}}
+	return Config{Addr: "127.0.0.1:8080", logConfig: logConfig{DataDir: "./takt-data"}, Replicas: 1, Tenants: []string{"demo"},
+		CheckpointInterval: time.Hour}
 }
 
 // Main is takt serve. Run opens what it needs and returns once it is listening; Close closes it all,
@@ -45,15 +52,16 @@ type Main struct {
 	Logger *slog.Logger
 	Stdout io.Writer // where the one "listening on" line goes
 
-	lock       *os.File // the data directory's
-	log        *logConn
-	ledger     *domain.Ledger
-	dbs        projections.Tenants
-	projecting context.CancelFunc // stops the projectors
-	projectors sync.WaitGroup
-	listener   net.Listener
-	http       *http.Server
-	served     chan error // the HTTP server's end, if it ends by itself
+	lock        *os.File // the data directory's
+	log         *logConn
+	ledger      *domain.Ledger
+	dbs         projections.Tenants
+	checkpoints *checkpointers
+	projecting  context.CancelFunc // stops the projectors
+	projectors  sync.WaitGroup
+	listener    net.Listener
+	http        *http.Server
+	served      chan error // the HTTP server's end, if it ends by itself
 }
 
 // NewMain returns a Main with the default configuration, logging JSON to stderr.
@@ -68,6 +76,8 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	m.Config.logConfig.flags(fs)
 	fs.IntVar(&m.Config.Replicas, "replicas", m.Config.Replicas, "copies of each new tenant stream (3 on a cluster)")
 	tenants := fs.String("tenant", strings.Join(m.Config.Tenants, ","), "comma-separated tenant `ids` (municipalities) to serve")
+	fs.BoolVar(&m.Config.Demo, "demo", m.Config.Demo, "load the demo municipality Älvby into tenant demo (idempotent: a second load adds nothing)")
+	fs.DurationVar(&m.Config.CheckpointInterval, "checkpoint-interval", m.Config.CheckpointInterval, "how often a grown log gets a signed checkpoint, besides follow-up reports and closed periods")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: takt serve [flags]\n\nServes the ledger over HTTP, on an embedded NATS JetStream unless --nats-url is given.\n\n")
 		fs.PrintDefaults()
@@ -86,6 +96,11 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		return errors.New("--tenant names no tenant")
 	case m.Config.Replicas < 1:
 		return errors.New("--replicas must be at least 1")
+	case m.Config.CheckpointInterval <= 0:
+		return errors.New("--checkpoint-interval must be positive")
+	}
+	if m.Config.Demo && !slices.Contains(m.Config.Tenants, demo.DefaultTenant) {
+		m.Config.Tenants = append(m.Config.Tenants, demo.DefaultTenant)
 	}
 	return m.Config.logConfig.check()
 }
@@ -123,9 +138,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.project(ctx); err != nil {
 		return err
 	}
+	reader := events.NewStore(m.log.read)
+	reader.Logger = m.Logger
+	if m.checkpoints, err = startCheckpointers(ctx, m.Config.DataDir, reader, m.Config.Tenants, m.Config.CheckpointInterval, m.Logger); err != nil {
+		return err
+	}
+	if m.Config.Demo {
+		sum, err := demo.Load(ctx, m.ledger, demo.DefaultTenant)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		m.Logger.Info("demo municipality loaded", "tenant", sum.Tenant, "requests", sum.Requests, "appended", sum.Appended, "replayed", sum.Replayed)
+	}
 
 	srv := api.NewServer(m.ledger)
 	srv.Queries = m.dbs
+	srv.Proofs = m.checkpoints.Trees
 	srv.Logger = m.Logger
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
@@ -201,6 +229,9 @@ func (m *Main) Close() error {
 	if m.projecting != nil {
 		m.projecting()
 		m.projectors.Wait()
+	}
+	if m.checkpoints != nil {
+		errs = append(errs, m.checkpoints.Close())
 	}
 	for _, db := range m.dbs {
 		errs = append(errs, db.Close())

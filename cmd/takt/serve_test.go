@@ -260,19 +260,20 @@ func TestMainOnExternalNATS(t *testing.T) {
 func TestParseFlags(t *testing.T) {
 	m := NewMain()
 	err := m.ParseFlags(context.Background(), []string{"--addr", ":0", "--data", "/srv/takt", "--tenant", "falun, haninge,,falun",
-		"--nats-url", "nats://a:4222,nats://b:4222", "--nats-creds", "/etc/takt.creds", "--replicas", "3"})
+		"--nats-url", "nats://a:4222,nats://b:4222", "--nats-creds", "/etc/takt.creds", "--replicas", "3",
+		"--demo", "--checkpoint-interval", "10m"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":0", logConfig: logConfig{DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds"},
-		Replicas: 3, Tenants: []string{"falun", "haninge"}}
+		Replicas: 3, Tenants: []string{"falun", "haninge", "demo"}, Demo: true, CheckpointInterval: 10 * time.Minute}
 	if !reflect.DeepEqual(m.Config, want) {
 		t.Fatalf("got %+v, want %+v", m.Config, want)
 	}
 	if m := NewMain(); m.ParseFlags(context.Background(), nil) != nil || !reflect.DeepEqual(m.Config, DefaultConfig()) {
 		t.Fatalf("defaults: %+v", m.Config)
 	}
-	for _, args := range [][]string{{"--tenant", " , "}, {"--nats-creds", "x.creds"}, {"--replicas", "0"}, {"extra"}} {
+	for _, args := range [][]string{{"--tenant", " , "}, {"--nats-creds", "x.creds"}, {"--replicas", "0"}, {"--checkpoint-interval", "0s"}, {"extra"}} {
 		if err := NewMain().ParseFlags(context.Background(), args); err == nil {
 			t.Errorf("%q: no error", args)
 		}
