@@ -73,6 +73,32 @@ func OpenAPI() []byte {
 			map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}},
 		"responses": map[string]any{"200": map[string]any{"description": "The events."}, "404": problemResponse("Unknown tenant or aggregate.")},
 	}}
+	for _, st := range []struct{ path, id, summary, fields string }{
+		{"/events", "eventStream", "The tenant's events, live, as server-sent events: id is the stream sequence, event the event type, data the event as JSON.",
+			"`id: <sequence>`, `event: <type>` and one line of `data: {id, type, seq, time, effective, period, actor, organ, data}`"},
+		{"/live", "liveStream", "Projection updates as server-sent events, each sent once the read models have applied its event, so that a read with min_seq=id shows it.",
+			"`id: <sequence>` and one line of `data: {seq, type, kind, id, organ, period, effective}`"},
+	} {
+		params := []any{ref("#/components/parameters/tenant"), map[string]any{"name": "Last-Event-ID", "in": "header",
+			"description": "The last id received: the stream resumes after it, with no gap and no duplicate.", "schema": map[string]any{"type": "integer", "minimum": 0}}}
+		for _, p := range streamParams {
+			params = append(params, queryParam(p))
+		}
+		paths["/v1/tenants/{tenant}"+st.path] = map[string]any{"get": map[string]any{
+			"operationId": st.id,
+			"summary":     st.summary,
+			"description": "Each message is " + st.fields + ". A comment line is sent every 15 s when nothing else is; it carries the id of the " +
+				"last sequence passed when filters left events out. A client that falls too far behind is disconnected and should reconnect with Last-Event-ID.",
+			"parameters": params,
+			"responses": map[string]any{
+				"200": map[string]any{"description": "An endless text/event-stream.", "content": map[string]any{
+					"text/event-stream": map[string]any{"schema": map[string]any{"type": "string"}}}},
+				"400": problemResponse("A malformed or unknown parameter, or a Last-Event-ID that is not a sequence."),
+				"404": problemResponse("Unknown tenant."),
+				"503": problemResponse("The server follows no log or keeps no read models, or is shutting down."),
+			},
+		}}
+	}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
 		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
 	paths["/v1/openapi.yaml"] = map[string]any{"get": map[string]any{"operationId": "openapi", "summary": "This document.",

@@ -9,7 +9,19 @@ import (
 // Tenants serves the queries of several tenants, each from its own DB.
 type Tenants map[string]*DB
 
-var _ domain.Queries = Tenants(nil)
+var (
+	_ domain.Queries            = Tenants(nil)
+	_ domain.ProjectionProgress = Tenants(nil)
+)
+
+// WaitFor implements domain.ProjectionProgress: it returns once tenant's projection has applied seq.
+func (t Tenants) WaitFor(ctx context.Context, tenant string, seq uint64) error {
+	db, err := t.db(tenant)
+	if err != nil {
+		return err
+	}
+	return db.WaitFor(ctx, seq)
+}
 
 func (t Tenants) db(tenant string) (*DB, error) {
 	db, ok := t[tenant]
