@@ -23,22 +23,24 @@ type receipt struct {
 // first, so that malformed input never reaches it.
 func (s *Server) record(newCommand func(*http.Request) domain.Command) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		cmd := newCommand(r)
+		var rc *domain.Receipt
 		req, err := s.request(r)
+		defer func() { s.decided(req.Tenant, cmd, rc, err) }()
 		if err != nil {
 			s.problem(w, r, err)
 			return
 		}
-		cmd := newCommand(r)
-		if err := s.decode(w, r, cmd); err != nil {
+		if err = s.decode(w, r, cmd); err != nil {
 			s.problem(w, r, err)
 			return
 		}
-		if err := cmd.Validate(); err != nil {
+		if err = cmd.Validate(); err != nil {
 			s.problem(w, r, err)
 			return
 		}
 		req.Command = cmd
-		rc, err := s.Recorder.Record(r.Context(), req)
+		rc, err = s.Recorder.Record(r.Context(), req)
 		if err != nil {
 			s.problem(w, r, err)
 			return

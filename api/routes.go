@@ -24,6 +24,10 @@ type Server struct {
 	// LiveBuffer how many messages a client may fall behind before it is dropped (default 256).
 	Heartbeat  time.Duration
 	LiveBuffer int
+	// Metrics measures requests and decisions and serves /metrics; without it there is no /metrics.
+	Metrics *Metrics
+	// Readiness makes the checks of /readyz; without it /readyz answers as /healthz does.
+	Readiness Readiness
 
 	live liveState
 }
@@ -114,13 +118,17 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics.handler)
+	}
+	return s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, mux)
 			return
 		}
 		mux.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // unrouted answers what no route matches with problem+json instead of the mux's plain text, keeping

@@ -47,6 +47,8 @@ type Store struct {
 	Now func() time.Time
 	// Logger reports events set aside by Load.
 	Logger *slog.Logger
+	// Metrics, if set, measures every append.
+	Metrics *Metrics
 
 	once sync.Once
 	js   jetstream.JetStream
@@ -181,6 +183,16 @@ func (s *Store) Append(ctx context.Context, tenant string, appends []domain.Appe
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
+	if s.Metrics == nil {
+		return s.append(ctx, tenant, appends)
+	}
+	start := time.Now()
+	acks, err := s.append(ctx, tenant, appends)
+	s.Metrics.appended(tenant, len(appends), start, acks, err)
+	return acks, err
+}
+
+func (s *Store) append(ctx context.Context, tenant string, appends []domain.Append) ([]domain.Appended, error) {
 	maxBatch := s.MaxBatch
 	if maxBatch <= 0 {
 		maxBatch = DefaultMaxBatch

@@ -34,6 +34,8 @@ type Projector struct {
 	// live projection at the live one's checkpoint.
 	Until  uint64
 	Logger *slog.Logger
+	// Metrics, if set, measures the batches applied.
+	Metrics *Metrics
 }
 
 // NewProjector returns a Projector of tenant's log into db with the defaults.
@@ -69,7 +71,7 @@ func (p *Projector) CatchUp(ctx context.Context) (uint64, error) {
 		if len(batch) < n {
 			return nil
 		}
-		err := p.DB.Apply(ctx, batch)
+		err := p.apply(ctx, batch)
 		batch = batch[:0]
 		if err != nil {
 			return dbError{err}
@@ -77,7 +79,7 @@ func (p *Projector) CatchUp(ctx context.Context) (uint64, error) {
 		return nil
 	})
 	if err == nil || errors.Is(err, errUntil) {
-		if err = p.DB.Apply(ctx, batch); err != nil {
+		if err = p.apply(ctx, batch); err != nil {
 			err = dbError{err}
 		}
 	}
@@ -181,7 +183,7 @@ func (p *Projector) drain(ctx context.Context, records <-chan domain.Record, n i
 				break more
 			}
 		}
-		if err := p.DB.Apply(ctx, batch); err != nil {
+		if err := p.apply(ctx, batch); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

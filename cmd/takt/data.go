@@ -89,7 +89,7 @@ func openLog(ctx context.Context, c logConfig, logger *slog.Logger) (*logConn, e
 
 func (l *logConn) open(ctx context.Context, c logConfig, logger *slog.Logger) (err error) {
 	if c.NATSURL != "" {
-		opts := []nats.Option{nats.Name("takt"), nats.MaxReconnects(-1)}
+		opts := append([]nats.Option{nats.Name("takt"), nats.MaxReconnects(-1)}, natsLogging(logger)...)
 		if c.NATSCreds != "" {
 			opts = append(opts, nats.UserCredentials(c.NATSCreds))
 		}
@@ -114,13 +114,37 @@ func (l *logConn) open(ctx context.Context, c logConfig, logger *slog.Logger) (e
 		return fmt.Errorf("embedded nats: %w", err)
 	}
 	// In-process publishing is ≈ 2.4× faster than loopback TCP (DESIGN §4).
-	if l.conn, err = l.nats.InProcessConn(); err != nil {
+	if l.conn, err = l.nats.InProcessConn(natsLogging(logger)...); err != nil {
 		return fmt.Errorf("connect to embedded nats: %w", err)
 	}
-	if l.read, err = nats.Connect(l.nats.ClientURL(), nats.Name("takt projector"), nats.MaxReconnects(-1)); err != nil {
+	if l.read, err = nats.Connect(l.nats.ClientURL(), append(natsLogging(logger), nats.Name("takt projector"), nats.MaxReconnects(-1))...); err != nil {
 		return fmt.Errorf("connect to embedded nats: %w", err)
 	}
 	return nil
+}
+
+// natsLogging sends what a NATS connection has to say to logger, instead of the client's default of
+// plain text on stderr.
+func natsLogging(logger *slog.Logger) []nats.Option {
+	logger = logger.With("component", "nats-client")
+	name := func(nc *nats.Conn) string { return nc.Opts.Name }
+	return []nats.Option{
+		nats.ErrorHandler(func(nc *nats.Conn, sub *nats.Subscription, err error) {
+			attrs := []any{"conn", name(nc), "err", err}
+			if sub != nil {
+				attrs = append(attrs, "subject", sub.Subject)
+			}
+			logger.Warn("nats error", attrs...)
+		}),
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err != nil {
+				logger.Warn("nats disconnected", "conn", name(nc), "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			logger.Info("nats reconnected", "conn", name(nc), "url", nc.ConnectedUrlRedacted())
+		}),
+	}
 }
 
 // Close closes the connections and then the embedded server.

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/cmd/takt/demo"
@@ -37,12 +39,16 @@ type Config struct {
 	// CheckpointInterval is how often a grown log gets a signed checkpoint, besides follow-up
 	// reports and closed periods.
 	CheckpointInterval time.Duration
+	// A projection counts as ready (/readyz) while it is at most ReadyLagEvents records behind its
+	// log's head, or the oldest record it has not applied was stored at most ReadyLag ago.
+	ReadyLagEvents uint64
+	ReadyLag       time.Duration
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", logConfig: logConfig{DataDir: "./takt-data"}, Replicas: 1, Tenants: []string{"demo"},
-		CheckpointInterval: time.Hour}
+		CheckpointInterval: time.Hour, ReadyLagEvents: 1000, ReadyLag: 30 * time.Second}
 }
 
 // Main is takt serve. Run opens what it needs and returns once it is listening; Close closes it all,
@@ -51,6 +57,8 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 	Stdout io.Writer // where the one "listening on" line goes
+	// Metrics is the registry /metrics serves: this Main's own, made by Run.
+	Metrics *prometheus.Registry
 
 	lock        *os.File // the data directory's
 	log         *logConn
@@ -78,6 +86,8 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	tenants := fs.String("tenant", strings.Join(m.Config.Tenants, ","), "comma-separated tenant `ids` (municipalities) to serve")
 	fs.BoolVar(&m.Config.Demo, "demo", m.Config.Demo, "load the demo municipality Älvby into tenant demo (idempotent: a second load adds nothing)")
 	fs.DurationVar(&m.Config.CheckpointInterval, "checkpoint-interval", m.Config.CheckpointInterval, "how often a grown log gets a signed checkpoint, besides follow-up reports and closed periods")
+	fs.Uint64Var(&m.Config.ReadyLagEvents, "ready-lag-events", m.Config.ReadyLagEvents, "/readyz: a projection is ready while at most this many `records` behind its log, or within --ready-lag")
+	fs.DurationVar(&m.Config.ReadyLag, "ready-lag", m.Config.ReadyLag, "/readyz: a projection is ready while the oldest record it has not applied is at most this old, or within --ready-lag-events")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: takt serve [flags]\n\nServes the ledger over HTTP, on an embedded NATS JetStream unless --nats-url is given.\n\n")
 		fs.PrintDefaults()
@@ -126,9 +136,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	m.Metrics = prometheus.NewRegistry()
+	m.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	store := events.NewStore(m.log.conn)
 	store.Replicas = m.Config.Replicas
 	store.Logger = m.Logger
+	store.Metrics = events.NewMetrics(m.Metrics)
 	m.ledger = domain.NewLedger(store, func() string { return uuid.Must(uuid.NewV7()).String() })
 	m.ledger.Tenants = m.Config.Tenants
 	m.ledger.Logger = m.Logger
@@ -151,10 +164,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Logger.Info("demo municipality loaded", "tenant", sum.Tenant, "requests", sum.Requests, "appended", sum.Appended, "replayed", sum.Replayed)
 	}
 
+	mon := &monitor{store: store, read: m.log.read, dbs: m.dbs, tenants: m.Config.Tenants,
+		maxLagEvents: m.Config.ReadyLagEvents, maxLag: m.Config.ReadyLag, now: time.Now}
+	m.Metrics.MustRegister(mon)
+
 	srv := api.NewServer(m.ledger)
 	srv.Queries = m.dbs
 	srv.Proofs = m.checkpoints.Trees
 	srv.Logger = m.Logger
+	srv.Metrics = api.NewMetrics(m.Metrics)
+	srv.Readiness = mon
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -178,6 +197,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // A projector stops only when its SQLite file fails; that is logged, and reads then wait in vain.
 func (m *Main) project(ctx context.Context) error {
 	m.dbs = projections.Tenants{}
+	metrics := projections.NewMetrics(m.Metrics)
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.projecting = cancel
 	reader := events.NewStore(m.log.read)
@@ -190,6 +210,7 @@ func (m *Main) project(ctx context.Context) error {
 		m.dbs[tenant] = db
 		p := projections.NewProjector(db, reader, tenant)
 		p.Logger = m.Logger
+		p.Metrics = metrics
 		m.projectors.Add(1)
 		go func() {
 			defer m.projectors.Done()

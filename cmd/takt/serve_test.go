@@ -266,7 +266,8 @@ func TestParseFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":0", logConfig: logConfig{DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds"},
-		Replicas: 3, Tenants: []string{"falun", "haninge", "demo"}, Demo: true, CheckpointInterval: 10 * time.Minute}
+		Replicas: 3, Tenants: []string{"falun", "haninge", "demo"}, Demo: true, CheckpointInterval: 10 * time.Minute,
+		ReadyLagEvents: 1000, ReadyLag: 30 * time.Second}
 	if !reflect.DeepEqual(m.Config, want) {
 		t.Fatalf("got %+v, want %+v", m.Config, want)
 	}
