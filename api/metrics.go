@@ -26,8 +26,10 @@ type Metrics struct {
 	// idempotency key answered again), conflict, rule_violation, invalid, not_found, unavailable,
 	// internal.
 	Decisions *prometheus.CounterVec
-	// LiveClients is the number of open live streams (/events, /live).
+	// LiveClients is the number of open live streams (/events, /live), and LiveDropped counts the
+	// clients dropped for reading too slowly.
 	LiveClients prometheus.Gauge
+	LiveDropped prometheus.Counter
 
 	handler http.Handler
 }
@@ -52,10 +54,32 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "takt_live_clients",
 			Help: "Open live streams (server-sent events).",
 		}),
+		LiveDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "takt_live_dropped_clients_total",
+			Help: "Live-stream clients dropped for reading too slowly.",
+		}),
 	}
-	reg.MustRegister(m.Requests, m.Duration, m.Decisions, m.LiveClients)
+	reg.MustRegister(m.Requests, m.Duration, m.Decisions, m.LiveClients, m.LiveDropped)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
+}
+
+// liveClient counts one open live stream until the func it returns is called:
+// defer s.Metrics.liveClient()(). A nil Metrics counts nothing.
+func (m *Metrics) liveClient() (closed func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.LiveClients.Inc()
+	return m.LiveClients.Dec
+}
+
+// liveDropped counts a live-stream client dropped for reading too slowly. A nil Metrics counts
+// nothing.
+func (m *Metrics) liveDropped() {
+	if m != nil {
+		m.LiveDropped.Inc()
+	}
 }
 
 // outcomes names the outcome of a command by its error code.

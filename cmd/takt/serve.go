@@ -43,6 +43,7 @@ type Config struct {
 	// log's head, or the oldest record it has not applied was stored at most ReadyLag ago.
 	ReadyLagEvents uint64
 	ReadyLag       time.Duration
+	LogLevel       slog.Level // the least level logged
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
@@ -57,10 +58,12 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 	Stdout io.Writer // where the one "listening on" line goes
+	Stderr io.Writer // where ParseFlags prints usage and --help
 	// Metrics is the registry /metrics serves: this Main's own, made by Run.
 	Metrics *prometheus.Registry
 
-	lock        *os.File // the data directory's
+	level       *slog.LevelVar // NewMain's logger's
+	lock        *os.File       // the data directory's
 	log         *logConn
 	ledger      *domain.Ledger
 	dbs         projections.Tenants
@@ -74,12 +77,17 @@ type Main struct {
 
 // NewMain returns a Main with the default configuration, logging JSON to stderr.
 func NewMain() *Main {
-	return &Main{Config: DefaultConfig(), Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Stdout: os.Stdout}
+	level := new(slog.LevelVar)
+	return &Main{Config: DefaultConfig(), Logger: slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		Stdout: os.Stdout, Stderr: os.Stderr, level: level}
 }
 
 // ParseFlags reads takt serve's command line into m.Config.
 func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("takt serve", flag.ContinueOnError)
+	if m.Stderr != nil {
+		fs.SetOutput(m.Stderr)
+	}
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "HTTP listen `address` (host:port; :0 picks a free port)")
 	m.Config.logConfig.flags(fs)
 	fs.IntVar(&m.Config.Replicas, "replicas", m.Config.Replicas, "copies of each new tenant stream (3 on a cluster)")
@@ -88,9 +96,12 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	fs.DurationVar(&m.Config.CheckpointInterval, "checkpoint-interval", m.Config.CheckpointInterval, "how often a grown log gets a signed checkpoint, besides follow-up reports and closed periods")
 	fs.Uint64Var(&m.Config.ReadyLagEvents, "ready-lag-events", m.Config.ReadyLagEvents, "/readyz: a projection is ready while at most this many `records` behind its log, or within --ready-lag")
 	fs.DurationVar(&m.Config.ReadyLag, "ready-lag", m.Config.ReadyLag, "/readyz: a projection is ready while the oldest record it has not applied is at most this old, or within --ready-lag-events")
+	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "the least `level` logged: DEBUG, INFO, WARN or ERROR (the log is JSON on stderr)")
+	fs.String(configFlag, "", "read settings from this `file` of key = value lines, keys named as the flags (nats-url = ...)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: takt serve [flags]\n\nServes the ledger over HTTP, on an embedded NATS JetStream unless --nats-url is given.\n\n")
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Usage: takt serve [flags]\n\nServes the ledger over HTTP, on an embedded NATS JetStream unless --nats-url is given.\n\n"+
+			"Each setting is taken from its flag, else its environment variable, else the config file, else its default.\n\n")
+		printSettings(fs.Output(), fs)
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return err
@@ -99,6 +110,12 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("takt serve takes no arguments, got %q", fs.Args())
+	}
+	if err := configure(fs, os.Getenv); err != nil {
+		return err
+	}
+	if m.level != nil {
+		m.level.Set(m.Config.LogLevel)
 	}
 	m.Config.Tenants = splitList(*tenants)
 	switch {
