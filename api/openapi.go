@@ -52,7 +52,7 @@ func OpenAPI() []byte {
 			content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
 				"description": "A header line of the columns " + strings.Join(domain.AuditColumns, ", ") + ", then one line per row."}}
 		}
-		paths["/v1/tenants/{tenant}"+q.path] = map[string]any{"get": map[string]any{
+		operation(paths, "/v1/tenants/{tenant}"+q.path, "get", map[string]any{
 			"operationId": q.id,
 			"summary":     q.summary,
 			"parameters":  params,
@@ -62,7 +62,7 @@ func OpenAPI() []byte {
 				"404": problemResponse("Unknown tenant or entity."),
 				"503": problemResponse("The projection has not reached min_seq in time, or is not open."),
 			},
-		}}
+		})
 	}
 	paths["/v1/tenants/{tenant}/{kinds}/{id}/events"] = map[string]any{"get": map[string]any{
 		"operationId": "aggregateEvents",
@@ -101,6 +101,14 @@ func OpenAPI() []byte {
 	}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
 		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
+	paths["/readyz"] = map[string]any{"get": map[string]any{"operationId": "readyz",
+		"summary": "Ready: JetStream answers, every tenant's stream exists, every projection is close to its log's head.",
+		"responses": map[string]any{
+			"200": map[string]any{"description": `{"status":"ready","checks":[{"name","ok","detail"}]}`},
+			"503": map[string]any{"description": `{"status":"not_ready","failed":[names of the failed checks],"checks":[...]}`},
+		}}}
+	paths["/metrics"] = map[string]any{"get": map[string]any{"operationId": "metrics", "summary": "Prometheus metrics (docs/operations.md).",
+		"responses": map[string]any{"200": map[string]any{"description": "The Prometheus text format."}}}}
 	paths["/v1/openapi.yaml"] = map[string]any{"get": map[string]any{"operationId": "openapi", "summary": "This document.",
 		"responses": map[string]any{"200": map[string]any{"description": "OpenAPI 3.1"}}}}
 
@@ -235,4 +243,14 @@ func typeSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		return ref("#/components/schemas/" + t.Name())
 	}
 	return map[string]any{}
+}
+
+// operation adds the operation of method on path, beside any other method's.
+func operation(paths map[string]any, path, method string, op map[string]any) {
+	ops, _ := paths[path].(map[string]any)
+	if ops == nil {
+		ops = map[string]any{}
+		paths[path] = ops
+	}
+	ops[method] = op
 }
