@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/web"
 )
 
 // Server serves the ledger over HTTP. Set its fields, then serve Handler.
@@ -114,6 +115,9 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(spec)
 	})
+	dashboard := web.Handler()
+	mux.Handle("GET /{$}", dashboard)
+	mux.Handle("GET /assets/", dashboard)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
