@@ -207,6 +207,7 @@ func (s *Server) stream(projected bool) http.HandlerFunc {
 		}
 		s.live.open.Add(1)
 		defer s.live.open.Add(-1)
+		defer s.Metrics.liveClient()()
 
 		rc := http.NewResponseController(w)
 		h := w.Header()
@@ -280,6 +281,7 @@ func (s *Server) stream(projected bool) http.HandlerFunc {
 			cancel(nil)
 			if err := <-followed; errors.Is(err, errSlow) {
 				s.live.dropped.Add(1)
+				s.Metrics.liveDropped()
 				s.Logger.InfoContext(r.Context(), "live stream dropped: the client reads too slowly",
 					"tenant", tenant, "path", r.URL.Path, "buffer", buffer)
 			}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/domain"
@@ -308,7 +310,7 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 
 // A client that stops reading is dropped, and one that reads keeps receiving every event.
 func TestSlowClientIsDropped(t *testing.T) {
-	s, srv := liveStack(t, func(srv *api.Server) { srv.LiveBuffer = 4 },
+	s, srv := liveStack(t, func(srv *api.Server) { srv.LiveBuffer = 4; srv.Metrics = api.NewMetrics(prometheus.NewRegistry()) },
 		func(l net.Listener) net.Listener { return smallBuffers{l} })
 	s.municipality()
 	head := s.head()
@@ -349,16 +351,16 @@ func TestSlowClientIsDropped(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if n := srv.StreamsDropped(); n != 1 {
-		t.Fatalf("%d clients dropped, want the slow one", n)
+	if n := srv.StreamsDropped(); n != 1 || testutil.ToFloat64(srv.Metrics.LiveDropped) != 1 {
+		t.Fatalf("%d clients dropped (metric %v), want the slow one", n, testutil.ToFloat64(srv.Metrics.LiveDropped))
 	}
 	// The slow client finds its stream closed once it reads what had been sent.
 	slow.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.Copy(io.Discard, slow); err != nil {
 		t.Fatalf("the slow client's stream was not closed: %v", err)
 	}
-	if n := srv.StreamsOpen(); n != 1 {
-		t.Fatalf("%d streams open, want the fast one", n)
+	if n := srv.StreamsOpen(); n != 1 || testutil.ToFloat64(srv.Metrics.LiveClients) != 1 {
+		t.Fatalf("%d streams open (metric %v), want the fast one", n, testutil.ToFloat64(srv.Metrics.LiveClients))
 	}
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -182,6 +183,23 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatal("the page was reloaded to show the value")
 	}
 	shot("dashboard-live.png", true)
+
+	// Known at the sequence before that report, the ledger did not have it.
+	var receipt struct{ ETag uint64 }
+	if err := json.Unmarshal(b, &receipt); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.SetValue(chromedp.CSS(`#known-at`), fmt.Sprintf("seq:%d", receipt.ETag-1)))
+	eval(`document.getElementById('known-at').dispatchEvent(new Event('change'))`)
+	waitFor("the tree as known before the report", `(document.querySelector('`+indicator+` [data-field="latest"]') || {dataset: {}}).dataset.value !== '71.5'`)
+	do(chromedp.Click(chromedp.CSS(`#today`)))
+	waitFor("the report known again", `(document.querySelector('`+indicator+` [data-field="latest"]') || {dataset: {}}).dataset.value === '71.5'`)
+
+	// English is a click away, and Swedish one more.
+	do(chromedp.Click(chromedp.CSS(`#lang`)))
+	waitFor("English labels", `document.querySelector('#tree-panel h2').textContent === 'Goal tree' && document.documentElement.lang === 'en'`)
+	do(chromedp.Click(chromedp.CSS(`#lang`)))
+	waitFor("Swedish labels", `document.querySelector('#tree-panel h2').textContent === 'Målträd'`)
 
 	mu.Lock()
 	defer mu.Unlock()
