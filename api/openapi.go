@@ -99,6 +99,10 @@ func OpenAPI() []byte {
 			},
 		}}
 	}
+	paths["/"] = map[string]any{"get": map[string]any{"operationId": "dashboard",
+		"summary": "The dashboard: an HTML page whose files are under /assets/; ?tenant= picks the tenant (default demo).",
+		"responses": map[string]any{"200": map[string]any{"description": "The page.", "content": map[string]any{
+			"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}}}}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
 		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
 	paths["/readyz"] = map[string]any{"get": map[string]any{"operationId": "readyz",
