@@ -53,6 +53,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Watch starts the series of each tenant at zero, so that rates and alerts see a tenant before its
+// first conflict or duplicate.
+func (m *Metrics) Watch(tenants ...string) {
+	for _, t := range tenants {
+		m.AppendDuration.WithLabelValues(t)
+		m.Appends.WithLabelValues(t, "stored")
+		m.Conflicts.WithLabelValues(t)
+		m.Duplicates.WithLabelValues(t)
+		m.Batches.WithLabelValues(t)
+	}
+}
+
 // appended records one append that started at start.
 func (m *Metrics) appended(tenant string, n int, start time.Time, acks []domain.Appended, err error) {
 	if m == nil {

@@ -37,6 +37,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Watch starts the series of each tenant at zero, so that rates and alerts see a tenant before its
+// first batch.
+func (m *Metrics) Watch(tenants ...string) {
+	for _, t := range tenants {
+		m.ApplyDuration.WithLabelValues(t)
+		m.Applied.WithLabelValues(t)
+	}
+}
+
 // apply applies a batch to the projector's DB, measuring it.
 func (p *Projector) apply(ctx context.Context, batch []domain.Record) error {
 	if p.Metrics == nil || len(batch) == 0 {

@@ -159,6 +159,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	store.Replicas = m.Config.Replicas
 	store.Logger = m.Logger
 	store.Metrics = events.NewMetrics(m.Metrics)
+	store.Metrics.Watch(m.Config.Tenants...)
 	m.ledger = domain.NewLedger(store, func() string { return uuid.Must(uuid.NewV7()).String() })
 	m.ledger.Tenants = m.Config.Tenants
 	m.ledger.Logger = m.Logger
@@ -215,6 +216,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 func (m *Main) project(ctx context.Context) error {
 	m.dbs = projections.Tenants{}
 	metrics := projections.NewMetrics(m.Metrics)
+	metrics.Watch(m.Config.Tenants...)
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.projecting = cancel
 	reader := events.NewStore(m.log.read)
