@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
@@ -116,6 +117,11 @@ func TestClusterSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	info, err := events.NewStore(nc).Position(ctx, "falun")
 	if err != nil || info.Replicas != 3 || info.Leader == "" {
 		t.Fatalf("the tenant's stream: %+v %v", info, err)
+	}
+	if js, err := jetstream.New(nc); err != nil {
+		t.Fatal(err)
+	} else if s, err := js.Stream(ctx, events.CheckpointStreamName("falun")); err != nil || s.CachedInfo().Config.Replicas != 3 {
+		t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
 	}
 
 	// Load: six clients, each recording new organs and, every fifth decision, a goal with an

@@ -171,6 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	reader := events.NewStore(m.log.read)
 	reader.Logger = m.Logger
+	reader.Replicas = m.Config.Replicas // the checkpoint streams it creates are copied as the events are
 	if m.checkpoints, err = startCheckpointers(ctx, m.Config.DataDir, reader, m.Config.Tenants, m.Config.CheckpointInterval, m.Logger); err != nil {
 		return err
 	}
