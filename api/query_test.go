@@ -244,3 +244,28 @@ func TestQueryErrors(t *testing.T) {
 		t.Fatalf("unknown tenant: %v", a.body)
 	}
 }
+
+// The goal tree read at the projection's checkpoint takes each indicator's latest value from the
+// current-state tables; read at an earlier sequence it replays history. Both must agree.
+func TestGoalTreeCurrentEqualsReplayed(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	s.must("/indicators/brott/values", `{"value_id":"a","organ":"buf","year":2024,"value":72.5,"breakdown":{"women":70.1,"men":74.9}}`, 200)
+	s.must("/indicators/brott/values", `{"value_id":"b","organ":"buf","year":2025,"point":"T1","value":69}`, 200)
+	s.must("/indicators/brott/values", `{"value_id":"c","organ":"buf","year":2025,"point":"T2","value":71}`, 200)
+	s.must("/indicators/brott/values/c/correct", `{"organ":"buf","value":66,"reason":"Fel underlag"}`, 200)
+	s.must("/indicators/andel/values", `{"organ":"buf","year":2023,"value":81}`, 200)
+	head := s.head()
+	s.must("/organs", `{"id":"other","name":"Revisionen","kind":"committee","parent":"kf"}`, 201)
+	var current, replayed domain.GoalTree
+	s.read(fmt.Sprintf("/goals?min_seq=%d", head+1), &current)
+	s.read(fmt.Sprintf("/goals?known_at=seq:%d", head), &replayed)
+	a, _ := json.Marshal(current.Goals)
+	b, _ := json.Marshal(replayed.Goals)
+	if string(a) != string(b) {
+		t.Fatalf("current:\n%s\nreplayed:\n%s", a, b)
+	}
+	if in := current.Goals[0].Indicators[1]; in.ID != "brott" || in.Latest == nil || *in.Latest.Value != 66 || in.Status != domain.OnTrack {
+		t.Fatalf("brott: %+v latest %+v", in, in.Latest)
+	}
+}

@@ -21,6 +21,9 @@ type reader struct {
 	tx    *sql.Tx
 	asOf  domain.Date // what was in force on this date
 	known uint64      // as the ledger knew it at this sequence
+	// current is true when known is the projection's checkpoint: the current-state tables then
+	// answer what history would, faster.
+	current bool
 }
 
 // read runs fn in a read transaction for tenant under opts.
@@ -51,6 +54,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&r.known); err != nil {
 		return err
 	}
+	checkpoint := r.known
 	if opts.KnownAt > 0 && opts.KnownAt < r.known {
 		r.known = opts.KnownAt
 	}
@@ -62,6 +66,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 		}
 		r.known = min(r.known, at)
 	}
+	r.current = r.known == checkpoint
 	return fn(r)
 }
 
@@ -175,6 +180,19 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 			byGoal[in.Goal] = append(byGoal[in.Goal], in)
 		}
 	}
+	// Targets and latest values for every indicator at once, rather than a query or two for each.
+	targets, err := all[domain.TargetView](r, "target", true, "")
+	if err != nil {
+		return nil, err
+	}
+	targetsOf := map[string][]domain.TargetView{}
+	for _, t := range targets {
+		targetsOf[t.Indicator] = append(targetsOf[t.Indicator], t)
+	}
+	latest, err := r.latestValues()
+	if err != nil {
+		return nil, err
+	}
 	for _, g := range goals {
 		if inPeriod[g.ID] == nil || (filter.Organ != "" && g.Owner != filter.Organ) ||
 			(filter.Level != "" && g.Level != filter.Level) || (!filter.IncludeRetired && g.Status == domain.StatusRetired) {
@@ -183,8 +201,17 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 		g.Contributors = contributors[g.ID]
 		sort.Strings(g.Contributors)
 		for _, in := range byGoal[g.ID] {
-			if err := r.fill(&in, false); err != nil {
-				return nil, err
+			if latest == nil {
+				if err := r.fill(&in, false); err != nil {
+					return nil, err
+				}
+			} else {
+				in.Targets = sortTargets(targetsOf[in.ID])
+				if v, ok := latest[in.ID]; ok {
+					in.Values = []domain.ValueView{v}
+				}
+				evaluate(&in)
+				in.Values = nil
 			}
 			g.Indicators = append(g.Indicators, in)
 		}
@@ -224,13 +251,7 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 	if in.Targets, err = all[domain.TargetView](r, "target", true, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
 		return err
 	}
-	sort.SliceStable(in.Targets, func(i, j int) bool {
-		a, b := in.Targets[i], in.Targets[j]
-		if a.TermEnd != b.TermEnd {
-			return b.TermEnd
-		}
-		return a.Year < b.Year
-	})
+	sortTargets(in.Targets)
 	// A value is a fact about its year: which values the ledger held is a matter of recording time
 	// only.
 	if in.Values, err = all[domain.ValueView](r, "value", false, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
@@ -272,6 +293,49 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 }
 
 var pointRank = map[string]int{"T1": 1, "T2": 2, "annual": 3}
+
+// sortTargets orders targets by year, the term's end last.
+func sortTargets(ts []domain.TargetView) []domain.TargetView {
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if a.TermEnd != b.TermEnd {
+			return b.TermEnd
+		}
+		return a.Year < b.Year
+	})
+	return ts
+}
+
+// latestValues returns, at the projection's checkpoint, the latest value in force of every
+// indicator that has one, by indicator, from the current-state tables in one query. Known at an
+// earlier sequence, it returns nil: the values must then be replayed from history.
+func (r *reader) latestValues() (map[string]domain.ValueView, error) {
+	if !r.current {
+		return nil, nil
+	}
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT i.id, h.state FROM indicators i
+		JOIN history h ON h.kind = 'value' AND h.id = i.id || '/' || i.latest_value
+		WHERE i.latest_value IS NOT NULL
+		AND h.seq = (SELECT max(seq) FROM history WHERE kind = 'value' AND id = h.id)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]domain.ValueView{}
+	for rows.Next() {
+		var id string
+		var state []byte
+		var v domain.ValueView
+		if err := rows.Scan(&id, &state); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(state, &v); err != nil {
+			return nil, fmt.Errorf("value state: %w", err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
 
 // evaluate sets an indicator's latest value in force, the target in force for its year, and its
 // status against it. The values and targets must be those in force already.
@@ -411,9 +475,12 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 	}
 	var out []domain.Version
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
-		// The goal, its indicators and commitments, and the targets and values of its indicators.
+		// The goal, its indicators and commitments, the targets of its indicators and the corrections
+		// of their values: the decisions about the goal, and what was changed after it was reported.
+		// Values as reported are the indicator's (GET /indicators/{id}).
 		where := `(h.kind = 'goal' AND h.id = ?) OR (h.kind IN ('indicator', 'commitment') AND h.goal = ?)
-			OR (h.agg_kind = 'indicator' AND h.agg_id IN (SELECT DISTINCT id FROM history WHERE kind = 'indicator' AND goal = ?))`
+			OR (h.agg_kind = 'indicator' AND h.agg_id IN (SELECT DISTINCT id FROM history WHERE kind = 'indicator' AND goal = ?)
+				AND (h.kind = 'target' OR h.event_type = 'indicator.value_corrected'))`
 		args := []any{id, id, id}
 		if out, err = r.versions(where, args...); err != nil {
 			return err

@@ -90,7 +90,7 @@ func TestOfflineCommands(t *testing.T) {
 		t.Fatalf("history offline: %v\n%s\nwant\n%s", err, text, live)
 	}
 	for _, want := range []string{
-		"History of goal lasa: 6 versions",
+		"History of goal lasa: 5 versions",
 		"seq 4  goal lasa v1  goal.adopted",
 		"decision kf 2024-06-10 § 88 KS 2023/1",
 		`title: "Fler barn läser" → "Fler barn och unga läser"`,
