@@ -74,7 +74,7 @@ func (m *municipality) pick(ids []string) string { return ids[m.r.IntN(len(ids))
 func (m *municipality) step() {
 	const period = "2023-2026"
 	switch x := m.r.IntN(100); {
-	case len(m.goals) < 50 || x < 2: // a new goal with two indicators and their targets
+	case len(m.goals) < 50 || (x < 2 && len(m.goals) < 300): // a new goal with two indicators and their targets
 		g := fmt.Sprintf("g%d", len(m.goals))
 		ref := m.ref()
 		m.emit(domain.KindGoal, g, period, &domain.GoalAdopted{Title: "Mål " + g, Level: "result", Owner: "kf", Decision: *ref})
@@ -136,7 +136,7 @@ func openDB(b *testing.B, path string) *projections.DB {
 func BenchmarkProjection(b *testing.B) {
 	n := envInt("TAKT_BENCH_EVENTS", 200_000)
 	records := generate(n)
-	const batch = 500
+	batch := envInt("TAKT_BENCH_BATCH", 500)
 	ctx := context.Background()
 	var projected, raw time.Duration
 	for range b.N {

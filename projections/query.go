@@ -313,26 +313,24 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	if !r.current {
 		return nil, nil
 	}
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT i.id, h.state FROM indicators i
-		JOIN history h ON h.kind = 'value' AND h.id = i.id || '/' || i.latest_value
-		WHERE i.latest_value IS NOT NULL
-		AND h.seq = (SELECT max(seq) FROM history WHERE kind = 'value' AND id = h.id)`)
+	// A value has a version or two (reported, corrected); the last one read is the latest.
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE kind = 'value' AND id IN
+		(SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL) ORDER BY id, seq`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]domain.ValueView{}
 	for rows.Next() {
-		var id string
 		var state []byte
 		var v domain.ValueView
-		if err := rows.Scan(&id, &state); err != nil {
+		if err := rows.Scan(&state); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(state, &v); err != nil {
 			return nil, fmt.Errorf("value state: %w", err)
 		}
-		out[id] = v
+		out[v.Indicator] = v
 	}
 	return out, rows.Err()
 }
