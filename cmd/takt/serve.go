@@ -190,6 +190,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv := api.NewServer(m.ledger)
 	srv.Queries = m.dbs
 	srv.Proofs = m.checkpoints.Trees
+	srv.Log = reader // the live streams follow the log over the projectors' TCP connection
 	srv.Logger = m.Logger
 	srv.Metrics = api.NewMetrics(m.Metrics)
 	srv.Readiness = mon
@@ -204,6 +205,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	m.http.RegisterOnShutdown(srv.CloseStreams) // Shutdown would otherwise wait for every open stream
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(ln) }()
 

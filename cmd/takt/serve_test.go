@@ -280,3 +280,38 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// takt serve serves the live streams: an event recorded shows on /events with its sequence as id,
+// and a shutdown ends an open stream rather than waiting for it.
+func TestMainServesLiveStreams(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	m := mustRun(t, cfg)
+	if status, body := post(t, m.URL()+"/v1/tenants/demo/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`); status != 201 {
+		t.Fatalf("got %d %s", status, body)
+	}
+	resp, err := http.Get(m.URL() + "/v1/tenants/demo/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("live: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "id: 1" {
+			break
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited for an open live stream")
+	}
+}
