@@ -2,7 +2,7 @@
 .PHONY: run test bench lint
 
 run:
-	go run ./cmd/takt serve
+	go run ./cmd/takt serve --demo
 
 test:
 	go test ./...
