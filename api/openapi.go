@@ -103,6 +103,26 @@ func OpenAPI() []byte {
 		"summary": "The dashboard: an HTML page whose files are under /assets/; ?tenant= picks the tenant (default demo).",
 		"responses": map[string]any{"200": map[string]any{"description": "The page.", "content": map[string]any{
 			"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}}}}
+	qp := func(name, desc string) map[string]any {
+		return map[string]any{"name": name, "in": "query", "description": desc, "schema": map[string]any{"type": "integer", "minimum": 1}}
+	}
+	paths["/v1/tenants/{tenant}/checkpoints"] = map[string]any{"get": map[string]any{
+		"operationId": "listCheckpoints",
+		"summary":     "Every signed checkpoint of the tenant's log, in order: tree size, root hash and the signed note (docs/auditing.md).",
+		"parameters":  []any{ref("#/components/parameters/tenant")},
+		"responses": map[string]any{"200": map[string]any{"description": "The checkpoints."},
+			"404": problemResponse("Unknown tenant.")},
+	}}
+	paths["/v1/tenants/{tenant}/proof"] = map[string]any{"get": map[string]any{
+		"operationId": "proof",
+		"summary":     "With seq (and size): the Merkle inclusion proof of one event in the tree of size events, by default the last checkpoint's. With from and to: the consistency proof between two tree sizes.",
+		"parameters": []any{ref("#/components/parameters/tenant"), qp("seq", "The event's stream sequence."),
+			qp("size", "The tree size to prove against; default the last checkpoint's."),
+			qp("from", "The smaller tree size."), qp("to", "The larger tree size.")},
+		"responses": map[string]any{"200": map[string]any{"description": "The proof, hashes in base64."},
+			"400": problemResponse("Neither seq nor from and to, or out of range."),
+			"404": problemResponse("Unknown tenant, or a tree size not held.")},
+	}}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
 		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
 	paths["/readyz"] = map[string]any{"get": map[string]any{"operationId": "readyz",
