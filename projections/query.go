@@ -73,7 +73,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 // states calls fn with the state of every entity of kind (narrowed by where) in the version that
 // was in force on r.asOf as known at r.known, by id. Without asOf, the latest version known.
 func (r *reader) states(kind string, asOf bool, where string, args []any, fn func(state []byte) error) error {
-	q := "SELECT state, max(seq) FROM history WHERE kind = ? AND seq <= ?"
+	q := "SELECT id, max(seq) AS seq FROM history WHERE kind = ? AND seq <= ?"
 	a := []any{kind, r.known}
 	if asOf {
 		q += " AND valid_from <= ?"
@@ -83,7 +83,9 @@ func (r *reader) states(kind string, asOf bool, where string, args []any, fn fun
 		q += " AND " + where
 		a = append(a, args...)
 	}
-	rows, err := r.tx.QueryContext(r.ctx, q+" GROUP BY id ORDER BY id", a...)
+	q = `SELECT h.state, h.seq FROM (` + q + ` GROUP BY id) m
+		JOIN history h ON h.kind = ? AND h.id = m.id AND h.seq = m.seq ORDER BY h.id`
+	rows, err := r.tx.QueryContext(r.ctx, q, append(a, kind)...)
 	if err != nil {
 		return err
 	}
