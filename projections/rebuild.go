@@ -29,7 +29,14 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	if err := db.Open(ctx); err != nil {
 		return 0, err
 	}
-	seq, err := NewProjector(db, log, tenant).CatchUp(ctx)
+	build, err := db.deferIndexes(ctx)
+	var seq uint64
+	if err == nil {
+		seq, err = NewProjector(db, log, tenant).CatchUp(ctx)
+	}
+	if err == nil {
+		err = build(ctx)
+	}
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -47,6 +54,35 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 		return 0, err
 	}
 	return seq, nil
+}
+
+// deferred are the secondary indexes that applying the log never reads. A rebuild drops them and
+// builds each once at the end, from sorted data, rather than keeping it up to date row by row.
+var deferred = []string{"events_event_id", "events_msg_id", "events_recorded_at", "history_aggregate", "history_period",
+	"history_seq", "history_goal", "history_as_of", "values_year"}
+
+// deferIndexes drops the deferred indexes of a fresh file and returns the function that creates
+// them again with the very statements that made them, so that the schema comes out the same.
+func (db *DB) deferIndexes(ctx context.Context) (func(context.Context) error, error) {
+	var stmts []string
+	for _, name := range deferred {
+		var text string
+		if err := db.write.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", name).Scan(&text); err != nil {
+			return nil, fmt.Errorf("index %s: %w", name, err)
+		}
+		if _, err := db.write.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, text)
+	}
+	return func(ctx context.Context) error {
+		for _, text := range stmts {
+			if _, err := db.write.ExecContext(ctx, text); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
 
 func removeDB(path string) error {
