@@ -116,10 +116,20 @@ func BenchmarkRebuild(b *testing.B) {
 		}
 		history[i] = time.Since(start)
 	}
+	// A dashboard asks for the same tree again and again: the second read of a tree comes from the cache.
+	cached := make([]time.Duration, reads)
+	same := date()
+	for i := range reads {
+		start := time.Now()
+		if _, err := db.Goals(ctx, "bench", domain.GoalFilter{Period: "2023-2026"}, domain.ReadOptions{AsOf: same}); err != nil {
+			b.Fatal(err)
+		}
+		cached[i] = time.Since(start)
+	}
 	for _, m := range []struct {
 		name string
 		d    []time.Duration
-	}{{"tree", tree}, {"history", history}} {
+	}{{"tree", tree}, {"history", history}, {"tree-again", cached}} {
 		slices.Sort(m.d)
 		b.ReportMetric(float64(m.d[reads/2].Microseconds())/1000, m.name+"-p50-ms")
 		b.ReportMetric(float64(m.d[reads*99/100].Microseconds())/1000, m.name+"-p99-ms")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -143,10 +144,58 @@ func (db *DB) Goals(ctx context.Context, tenant string, filter domain.GoalFilter
 	}
 	var tree *domain.GoalTree
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
-		tree, err = r.tree(filter)
+		tree, err = db.trees.get(r, filter)
 		return err
 	})
 	return tree, err
+}
+
+// treeCache keeps the goal trees last read. A tree read as of a date and as known at a sequence
+// never changes: what is recorded later has a higher sequence. So a key needs no invalidation; the
+// cache only forgets the oldest entries. A dashboard asks for the same tree again and again.
+type treeCache struct {
+	mu    sync.Mutex
+	trees map[treeKey]*domain.GoalTree
+	order []treeKey
+}
+
+type treeKey struct {
+	filter  domain.GoalFilter
+	asOf    domain.Date
+	known   uint64
+	current bool
+}
+
+const treeCacheSize = 32
+
+// get returns the tree r reads for filter, from the cache or read and kept. The tree returned is
+// shared: callers must not change it.
+func (c *treeCache) get(r *reader, filter domain.GoalFilter) (*domain.GoalTree, error) {
+	key := treeKey{filter, r.asOf, r.known, r.current}
+	c.mu.Lock()
+	t, ok := c.trees[key]
+	c.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := r.tree(filter)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.trees == nil {
+		c.trees = map[treeKey]*domain.GoalTree{}
+	}
+	if _, ok := c.trees[key]; !ok {
+		c.trees[key] = t
+		c.order = append(c.order, key)
+		if len(c.order) > treeCacheSize {
+			delete(c.trees, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	return t, nil
 }
 
 func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
