@@ -1,8 +1,8 @@
 package api
 
 import (
-	"encoding/csv"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -96,7 +96,7 @@ var queries = []query{
 			return s.Queries.Goal(r.Context(), q.tenant, id(r), q.opts)
 		}},
 	{path: "/goals/{id}/history", id: "goalHistory", result: historyAnswer{},
-		summary: "Every version of a goal, of its indicators, targets and values: decision, valid time, recording time, diff. as_of is ignored.",
+		summary: "Every version of a goal, of its indicators and targets, of its corrected values and of its commitments: decision, valid time, recording time, diff. as_of is ignored.",
 		params: []param{
 			{name: "from", typ: "date", desc: "Only versions that apply from this date on."},
 			{name: "to", typ: "date", desc: "Only versions that apply from this date or earlier."},
@@ -241,32 +241,11 @@ func (s *Server) readArgs(r *http.Request, params []param) (*queryArgs, error) {
 	q.opts.AsOf = q.date("as_of")
 	q.opts.MinSeq = uint64(q.int("min_seq"))
 	if v := q.get("known_at"); v != "" {
-		if err := knownAt(v, &q.opts); err != nil {
+		if err := domain.ParseKnownAt(v, &q.opts); err != nil {
 			return nil, err
 		}
 	}
 	return q, q.err()
-}
-
-// knownAt reads known_at: seq:N, an RFC 3339 time, or a date, meaning the end of that day in UTC.
-func knownAt(v string, opts *domain.ReadOptions) error {
-	if n, ok := strings.CutPrefix(v, "seq:"); ok {
-		seq, err := strconv.ParseUint(n, 10, 64)
-		if err != nil || seq == 0 {
-			return domain.Invalid("known_at", "seq", "known_at %q: seq:N needs a stream sequence N ≥ 1.", v)
-		}
-		opts.KnownAt = seq
-		return nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		opts.KnownAtTime = t
-		return nil
-	}
-	if d := domain.Date(v); d.Valid() {
-		opts.KnownAtTime = d.Time().AddDate(0, 0, 1).Add(-time.Nanosecond)
-		return nil
-	}
-	return domain.Invalid("known_at", "time", "known_at %q is neither a time (RFC 3339), a date nor seq:N.", v)
 }
 
 // periodOf is the mandate period that as_of (or today) falls in, for queries that need one and were
@@ -276,7 +255,7 @@ func (s *Server) periodOf(r *http.Request, q *queryArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	year := time.Now().Year()
+	year := time.Now().UTC().Year()
 	if q.opts.AsOf != "" {
 		year = q.opts.AsOf.Year()
 	}
@@ -324,13 +303,9 @@ func (s *Server) read(q query) http.HandlerFunc {
 		h := w.Header()
 		if c, ok := out.(auditCSV); ok {
 			h.Set("Content-Type", "text/csv; charset=utf-8")
-			h.Set("Content-Disposition", `attachment; filename="audit-`+c.tenant+`-`+c.period+`.csv"`)
-			cw := csv.NewWriter(w)
-			cw.Write(domain.AuditColumns)
-			for _, row := range c.rows {
-				cw.Write(row.Fields())
-			}
-			cw.Flush()
+			h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "audit-" + c.tenant + "-" + c.period + ".csv"}))
+			h.Set("Vary", "Accept")
+			domain.WriteAuditCSV(w, c.rows)
 			return
 		}
 		h.Set("Content-Type", "application/json")

@@ -184,7 +184,7 @@ func TestAuditExport(t *testing.T) {
 		}
 		status, h, b := s.get(path, accept...)
 		if status != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" ||
-			h.Get("Content-Disposition") != `attachment; filename="audit-test-2023-2026.csv"` {
+			h.Get("Content-Disposition") != `attachment; filename=audit-test-2023-2026.csv` {
 			t.Fatalf("csv: %d %v", status, h)
 		}
 		records, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
@@ -199,6 +199,14 @@ func TestAuditExport(t *testing.T) {
 				t.Fatalf("csv row %d: %v, want %v", i, records[i+1], row.Fields())
 			}
 		}
+	}
+	// What a client wrote cannot become a formula in an auditor's spreadsheet.
+	b := s.must("/goals/trygg/revise", `{"title":"T","reason":"@SUM(1+1)",`+decision+`}`, 200, "If-Match", etagOf(a), "X-Takt-Actor", "=HYPERLINK(\"http://x\")")
+	_, _, body := s.get("/audit?format=csv&min_seq=" + etagOf(b))
+	records, _ := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	last := records[len(records)-1]
+	if last[12] != `'=HYPERLINK("http://x")` || last[13] != "'@SUM(1+1)" {
+		t.Fatalf("actor %q, reason %q", last[12], last[13])
 	}
 	var narrowed struct{ Rows []domain.AuditRow }
 	s.read("/audit?organ=buf", &narrowed)

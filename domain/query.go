@@ -2,6 +2,8 @@ package domain
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -66,9 +68,10 @@ type Queries interface {
 	// Goal returns one goal with its indicators and latest assessment.
 	Goal(ctx context.Context, tenant, id string, opts ReadOptions) (*GoalView, error)
 
-	// GoalHistory returns every version known at opts.KnownAt of a goal, of its indicators, their
-	// targets and values, and of its commitments, in the order recorded, each with its decision and
-	// diff. opts.AsOf is ignored: a history spans every date.
+	// GoalHistory returns every version known at opts.KnownAt of a goal, of its indicators and their
+	// targets, of the values corrected and their corrections, and of its commitments, in the order
+	// recorded, each with its decision and diff: the decisions about the goal and what was changed
+	// after it was reported. Values as reported are the indicator's. opts.AsOf is ignored.
 	GoalHistory(ctx context.Context, tenant, id string, filter HistoryFilter, opts ReadOptions) ([]Version, error)
 
 	// Indicator returns one indicator with its targets (every version), its values over the term
@@ -85,4 +88,29 @@ type Queries interface {
 	// Audit returns the decision log of a period in the order recorded: one row per version of an
 	// entity.
 	Audit(ctx context.Context, tenant string, filter AuditFilter, opts ReadOptions) ([]AuditRow, error)
+}
+
+// ParseKnownAt reads the known_at of a read into opts: "seq:N" (up to stream sequence N), an RFC
+// 3339 time, or a date, meaning the end of that day in UTC. An empty v leaves opts alone.
+func ParseKnownAt(v string, opts *ReadOptions) error {
+	if v == "" {
+		return nil
+	}
+	if n, ok := strings.CutPrefix(v, "seq:"); ok {
+		seq, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || seq == 0 {
+			return Invalid("known_at", "seq", "known_at %q: seq:N needs a stream sequence N ≥ 1.", v)
+		}
+		opts.KnownAt = seq
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		opts.KnownAtTime = t
+		return nil
+	}
+	if d := Date(v); d.Valid() {
+		opts.KnownAtTime = d.Time().AddDate(0, 0, 1).Add(-time.Nanosecond)
+		return nil
+	}
+	return Invalid("known_at", "time", "known_at %q is neither a time (RFC 3339), a date nor seq:N.", v)
 }

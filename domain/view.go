@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -296,4 +299,30 @@ func (r AuditRow) Fields() []string {
 	return []string{strconv.FormatUint(r.Seq, 10), r.RecordedAt.UTC().Format(time.RFC3339Nano), string(r.ValidFrom),
 		r.Period, r.EventType, r.Kind, r.ID, r.Organ, r.DecisionBody, string(r.MeetingDate), r.Paragraph, r.CaseNumber,
 		r.Actor, r.Reason, r.Diff, r.EventID}
+}
+
+// WriteAuditCSV writes rows as CSV with the header AuditColumns. A cell that a spreadsheet would
+// take for a formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading ', so
+// that opening the export can never run what a client wrote into a reason or an actor's name; the
+// JSON form of the log carries every value as recorded.
+func WriteAuditCSV(w io.Writer, rows []AuditRow) error {
+	cw := csv.NewWriter(w)
+	cw.Write(AuditColumns)
+	for _, r := range rows {
+		fields := r.Fields()
+		for i, f := range fields {
+			if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) && !numeric(f) {
+				fields[i] = "'" + f
+			}
+		}
+		cw.Write(fields)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// numeric reports whether s is a plain number, which a spreadsheet reads as one, not a formula.
+func numeric(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }

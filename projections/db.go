@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the sqlite3 driver, cgo
+	"github.com/mattn/go-sqlite3" // the sqlite3 driver, cgo
 	"github.com/taktledger/takt/domain"
 )
 
@@ -40,6 +40,9 @@ type DB struct {
 	ReadConns int
 	// Logger reports records set aside.
 	Logger *slog.Logger
+	// ReadOnly opens the file for queries only, as another process writes it: no writer, no
+	// migrations, and the checkpoint as it was at Open.
+	ReadOnly bool
 
 	write   *sql.DB // one connection: the projector's
 	readers *sql.DB // the read pool
@@ -52,6 +55,8 @@ type DB struct {
 	changed chan struct{} // closed and replaced after each commit
 
 	quarantined atomic.Uint64
+
+	trees treeCache
 }
 
 // NewDB returns a DB at path with the defaults.
@@ -88,11 +93,14 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		"_synchronous": "NORMAL",
 		"_cache_size":  "-65536", // KiB: the indexes of a large term stay in memory
 	}
+	if db.ReadOnly {
+		return db.openReadOnly(ctx, params)
+	}
 	w := map[string]string{"_txlock": "immediate"}
 	for k, v := range params {
 		w[k] = v
 	}
-	if db.write, err = sql.Open("sqlite3", dsn(db.Path, w)); err != nil {
+	if db.write, err = sql.Open(writerDriver, dsn(db.Path, w)); err != nil {
 		return err
 	}
 	// Only the projector writes, one transaction at a time. A second connection exists so that a
@@ -113,11 +121,6 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	} else if mode != "wal" {
 		return fmt.Errorf("projections: %s: journal_mode is %q, want wal", db.Path, mode)
 	}
-	// A record is applied inside a savepoint; its statement journal belongs in memory, not in a
-	// temporary file written for every page it touches.
-	if _, err := db.write.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
-		return fmt.Errorf("projections: %s: %w", db.Path, err)
-	}
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("projections: %s: migrate: %w", db.Path, err)
 	}
@@ -136,17 +139,47 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	db.readers.SetMaxOpenConns(n)
 	db.readers.SetMaxIdleConns(n)
 
+	return db.loadProgress(ctx, db.write)
+}
+
+// loadProgress reads the checkpoint and the count of records set aside.
+func (db *DB) loadProgress(ctx context.Context, conn *sql.DB) error {
 	var seq, q uint64
-	if err := db.write.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&seq); err != nil {
-		return err
+	if err := conn.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&seq); err != nil {
+		return fmt.Errorf("projections: %s: %w", db.Path, err)
 	}
-	if err := db.write.QueryRowContext(ctx, "SELECT count(*) FROM quarantine").Scan(&q); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM quarantine").Scan(&q); err != nil {
 		return err
 	}
 	db.mu.Lock()
 	db.seq, db.changed = seq, make(chan struct{})
 	db.mu.Unlock()
 	db.quarantined.Store(q)
+	return nil
+}
+
+// writerDriver is go-sqlite3 with every connection's statement journal in memory: a record is
+// applied inside a savepoint, and its journal need not be a temporary file written for every page
+// it touches. A pragma, unlike a DSN parameter, holds only for the connection that ran it.
+const writerDriver = "sqlite3-takt-writer"
+
+func init() {
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}})
+}
+
+// openReadOnly opens the read pool alone, on a file another process writes.
+func (db *DB) openReadOnly(ctx context.Context, params map[string]string) (err error) {
+	r := map[string]string{"mode": "ro", "_busy_timeout": params["_busy_timeout"]}
+	if db.readers, err = sql.Open("sqlite3", dsn(db.Path, r)); err != nil {
+		return err
+	}
+	if err := db.loadProgress(ctx, db.readers); err != nil {
+		db.Close()
+		return err
+	}
 	return nil
 }
 

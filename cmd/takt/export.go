@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,8 +35,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("--format must be csv or json")
 	}
 	var opts domain.ReadOptions
-	if err := parseKnownAt(*knownAt, &opts); err != nil {
-		return err
+	if err := domain.ParseKnownAt(*knownAt, &opts); err != nil {
+		return cliError(err)
 	}
 	db, err := readProjection(ctx, c, stderr)
 	if err != nil {
@@ -46,7 +45,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer db.Close()
 	rows, err := db.Audit(ctx, c.Tenant, domain.AuditFilter{Period: *period, Organ: *organ, From: domain.Date(*from), To: domain.Date(*to)}, opts)
 	if err != nil {
-		return fmt.Errorf("%s", domain.ErrorMessage(err))
+		return cliError(err)
 	}
 
 	w := stdout
@@ -66,13 +65,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Rows   []domain.AuditRow `json:"rows"`
 		}{*period, rows})
 	} else {
-		cw := csv.NewWriter(w)
-		cw.Write(domain.AuditColumns)
-		for _, r := range rows {
-			cw.Write(r.Fields())
-		}
-		cw.Flush()
-		err = cw.Error()
+		err = domain.WriteAuditCSV(w, rows)
 	}
 	if err != nil {
 		return err

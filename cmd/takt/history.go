@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -17,7 +18,7 @@ import (
 // and commitments, with the decision and what changed.
 func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c offlineFlags
-	fs := newFlagSet("history", "history goal <id> [flags]\n\nPrints every version of a goal, of its indicators, their targets and values, and of its\ncommitments: when it applied, when it was recorded, by which decision, and what changed.", &c)
+	fs := newFlagSet("history", "history goal <id> [flags]\n\nPrints every version of a goal, of its indicators and their targets, the corrections of\ntheir values, and of its commitments: when it applied, when it was recorded, by which decision, and what changed.", &c)
 	format := fs.String("format", "text", "text or json")
 	knownAt := fs.String("known-at", "", "only what the ledger knew then: a time (RFC 3339), a date, or seq:N")
 	from := fs.String("from", "", "only versions that apply from this `date` on")
@@ -34,8 +35,8 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("--format must be text or json")
 	}
 	var opts domain.ReadOptions
-	if err := parseKnownAt(*knownAt, &opts); err != nil {
-		return err
+	if err := domain.ParseKnownAt(*knownAt, &opts); err != nil {
+		return cliError(err)
 	}
 	db, err := readProjection(ctx, c, stderr)
 	if err != nil {
@@ -44,7 +45,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer db.Close()
 	vs, err := db.GoalHistory(ctx, c.Tenant, rest[1], domain.HistoryFilter{From: domain.Date(*from), To: domain.Date(*to)}, opts)
 	if err != nil {
-		return fmt.Errorf("%s", domain.ErrorMessage(err))
+		return cliError(err)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -57,26 +58,14 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// parseKnownAt reads --known-at as the HTTP API reads known_at.
-func parseKnownAt(v string, opts *domain.ReadOptions) error {
-	if v == "" {
-		return nil
+// cliError says a domain error by its message, for a person at a terminal, and keeps any other
+// error whole.
+func cliError(err error) error {
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return errors.New(domain.ErrorMessage(err))
 	}
-	if n, ok := strings.CutPrefix(v, "seq:"); ok {
-		if _, err := fmt.Sscan(n, &opts.KnownAt); err != nil || opts.KnownAt == 0 {
-			return fmt.Errorf("--known-at %q: seq:N needs a stream sequence N ≥ 1", v)
-		}
-		return nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		opts.KnownAtTime = t
-		return nil
-	}
-	if d := domain.Date(v); d.Valid() {
-		opts.KnownAtTime = d.Time().AddDate(0, 0, 1).Add(-time.Nanosecond)
-		return nil
-	}
-	return fmt.Errorf("--known-at %q is neither a time (RFC 3339), a date nor seq:N", v)
+	return err
 }
 
 // printHistory prints versions as a readable account: a line per version, then what changed.

@@ -67,6 +67,9 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 	if err := c.check(); err != nil {
 		return nil, err
 	}
+	if c.Tenant != "all" && !events.ValidTenant(c.Tenant) {
+		return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
+	}
 	o := &offline{flags: c, logger: quietLogger(stderr)}
 	var err error
 	if o.lock, err = lockData(c.DataDir); err != nil {
@@ -104,13 +107,18 @@ func (o *offline) Close() error {
 // directory, the projection is first brought up to the log's head, so that the answer is never
 // stale; when takt serve holds it, its projector keeps the file current and it is read as it is.
 func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*projections.DB, error) {
+	if !events.ValidTenant(c.Tenant) {
+		return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
+	}
 	o, err := openOffline(ctx, c, stderr)
 	if errors.Is(err, errBusy) {
 		if _, err := os.Stat(projectionPath(c.DataDir, c.Tenant)); err != nil {
 			return nil, fmt.Errorf("tenant %s has no projection in %s", c.Tenant, c.DataDir)
 		}
-		db, err := openProjection(ctx, c.DataDir, c.Tenant, quietLogger(stderr))
-		if err != nil {
+		// The server writes the file; this process only reads it, and never migrates it.
+		db := projections.NewDB(projectionPath(c.DataDir, c.Tenant))
+		db.Tenant, db.Logger, db.ReadOnly = c.Tenant, quietLogger(stderr), true
+		if err := db.Open(ctx); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(stderr, "takt: %s is in use by takt serve; reading its projection at sequence %d\n", c.DataDir, db.Checkpoint())

@@ -155,6 +155,15 @@ func TestOfflineCommands(t *testing.T) {
 	if out, err := cli(t, checkCmd, "--data", cfg.DataDir); err != nil || !strings.Contains(out, "identical") {
 		t.Fatalf("check after rebuild: %v %q", err, out)
 	}
+	for _, c := range []struct {
+		fn   func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) error
+		args []string
+	}{{historyCmd, []string{"goal", "lasa"}}, {exportCmd, []string{"audit", "--period", "2023-2026"}}, {rebuildCmd, nil}, {checkCmd, nil}} {
+		args := append(c.args, "--data", cfg.DataDir, "--tenant", "../../outside")
+		if _, err := cli(t, c.fn, args...); err == nil || !strings.Contains(err.Error(), "not a tenant id") {
+			t.Fatalf("%v: a tenant that is a path: %v", args, err)
+		}
+	}
 	if _, err := cli(t, rebuildCmd, "--data", cfg.DataDir, "--tenant", "nosuch"); err == nil || !strings.Contains(err.Error(), "nosuch") {
 		t.Fatalf("rebuild of an unknown tenant: %v", err)
 	}
