@@ -167,7 +167,7 @@ func (c *Checkpointer) apply(ctx context.Context, batch []domain.Record, wake ch
 		}
 	}
 	if err := c.Tree.Append(ctx, batch, marks); err != nil {
-		return dbError{err}
+		return err
 	}
 	if len(marks) > 0 {
 		select {
@@ -199,77 +199,17 @@ func (c *Checkpointer) CatchUp(ctx context.Context) (uint64, error) {
 }
 
 func (c *Checkpointer) catchUp(ctx context.Context, wake chan struct{}) error {
-	n := c.batchSize()
-	batch := make([]domain.Record, 0, n)
-	err := c.Log.Read(ctx, c.Tenant, c.Tree.Size()+1, func(r domain.Record) error {
-		batch = append(batch, r)
-		if len(batch) < n {
-			return nil
-		}
-		err := c.apply(ctx, batch, wake)
-		batch = batch[:0]
-		return err
-	})
-	if err == nil {
-		err = c.apply(ctx, batch, wake)
-	}
-	return err
+	return readBatches(ctx, c.Log, c.Tenant, c.Tree.Size()+1, 0, c.batchSize(), c.applier(wake))
 }
 
 // follow follows the log from the tree's size + 1, adding what has arrived, up to a batch, each
 // time the tree is ready.
 func (c *Checkpointer) follow(ctx context.Context, f Follower, wake chan struct{}) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	n := c.batchSize()
-	records := make(chan domain.Record, n)
-	applied := make(chan error, 1)
-	go func() {
-		applied <- c.drain(ctx, records, n, wake)
-		cancel()
-	}()
-	err := f.Follow(ctx, c.Tenant, c.Tree.Size()+1, func(r domain.Record) error {
-		select {
-		case records <- r:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
-	close(records)
-	if aerr := <-applied; aerr != nil {
-		return aerr
-	}
-	return err
+	return followBatches(ctx, f, c.Tenant, c.Tree.Size()+1, c.batchSize(), c.applier(wake))
 }
 
-func (c *Checkpointer) drain(ctx context.Context, records <-chan domain.Record, n int, wake chan struct{}) error {
-	batch := make([]domain.Record, 0, n)
-	for {
-		r, ok := <-records
-		if !ok {
-			return nil
-		}
-		batch = append(batch[:0], r)
-	more:
-		for len(batch) < n {
-			select {
-			case r, ok := <-records:
-				if !ok {
-					break more
-				}
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		if err := c.apply(ctx, batch, wake); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-	}
+func (c *Checkpointer) applier(wake chan struct{}) func(context.Context, []domain.Record) error {
+	return func(ctx context.Context, batch []domain.Record) error { return c.apply(ctx, batch, wake) }
 }
 
 func (c *Checkpointer) publishLoop(ctx context.Context, wake <-chan struct{}) error {

@@ -61,33 +61,9 @@ func (p *Projector) logger() *slog.Logger {
 // CatchUp applies every record from the checkpoint + 1 up to the log's head as it is now, in
 // batches, and returns the checkpoint reached.
 func (p *Projector) CatchUp(ctx context.Context) (uint64, error) {
-	n := p.batchSize()
-	batch := make([]domain.Record, 0, n)
-	err := p.Log.Read(ctx, p.Tenant, p.DB.Checkpoint()+1, func(r domain.Record) error {
-		if p.Until > 0 && r.Seq > p.Until {
-			return errUntil
-		}
-		batch = append(batch, r)
-		if len(batch) < n {
-			return nil
-		}
-		err := p.apply(ctx, batch)
-		batch = batch[:0]
-		if err != nil {
-			return dbError{err}
-		}
-		return nil
-	})
-	if err == nil || errors.Is(err, errUntil) {
-		if err = p.apply(ctx, batch); err != nil {
-			err = dbError{err}
-		}
-	}
+	err := readBatches(ctx, p.Log, p.Tenant, p.DB.Checkpoint()+1, p.Until, p.batchSize(), p.apply)
 	return p.DB.Checkpoint(), err
 }
-
-// errUntil ends a CatchUp at Until.
-var errUntil = errors.New("projections: until reached")
 
 // Run applies the log to the DB until ctx is done, and returns ctx.Err(). It follows the log live
 // when the log is a Follower, and polls it otherwise. A failing log is retried; a failing DB stops
@@ -130,64 +106,8 @@ func (p *Projector) Run(ctx context.Context) error {
 	}
 }
 
-// dbError marks a failure of the DB rather than of the log: Run stops on it.
-type dbError struct{ err error }
-
-func (e dbError) Error() string { return e.err.Error() }
-func (e dbError) Unwrap() error { return e.err }
-
-// follow follows the log from the checkpoint + 1. Records are handed to an applier that takes
-// what has arrived, up to a batch, each time it is ready.
+// follow follows the log from the checkpoint + 1, applying what has arrived, up to a batch, each
+// time the DB is ready.
 func (p *Projector) follow(ctx context.Context, f Follower) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	n := p.batchSize()
-	records := make(chan domain.Record, n)
-	applied := make(chan error, 1)
-	go func() {
-		applied <- p.drain(ctx, records, n)
-		cancel()
-	}()
-	err := f.Follow(ctx, p.Tenant, p.DB.Checkpoint()+1, func(r domain.Record) error {
-		select {
-		case records <- r:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
-	close(records)
-	if aerr := <-applied; aerr != nil {
-		return dbError{aerr}
-	}
-	return err
-}
-
-func (p *Projector) drain(ctx context.Context, records <-chan domain.Record, n int) error {
-	batch := make([]domain.Record, 0, n)
-	for {
-		r, ok := <-records
-		if !ok {
-			return nil
-		}
-		batch = append(batch[:0], r)
-	more:
-		for len(batch) < n {
-			select {
-			case r, ok := <-records:
-				if !ok {
-					break more
-				}
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		if err := p.apply(ctx, batch); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-	}
+	return followBatches(ctx, f, p.Tenant, p.DB.Checkpoint()+1, p.batchSize(), p.apply)
 }
