@@ -427,6 +427,17 @@ func (s *Store) stream(ctx context.Context, tenant string) (jetstream.Stream, er
 // Read implements domain.Log. It reads with an ordered consumer in large pulls and stops as soon as
 // it has passed the head it found when called, so it never waits for messages that are not there.
 func (s *Store) Read(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error {
+	return s.read(ctx, tenant, from, false, fn)
+}
+
+// ReadRaw is Read without decoding: it passes each record with its sequence, subject, message id,
+// storage time and body, and leaves Event and Err zero. Verifying a log needs no more, and JSON
+// decoding is most of what reading costs.
+func (s *Store) ReadRaw(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error {
+	return s.read(ctx, tenant, from, true, fn)
+}
+
+func (s *Store) read(ctx context.Context, tenant string, from uint64, raw bool, fn func(domain.Record) error) error {
 	stream, err := s.stream(ctx, tenant)
 	if err != nil {
 		return err
@@ -436,7 +447,7 @@ func (s *Store) Read(ctx context.Context, tenant string, from uint64, fn func(do
 	if head < from {
 		return nil
 	}
-	return s.consume(ctx, tenant, "", from, head, fn)
+	return s.consume(ctx, tenant, "", from, head, raw, fn)
 }
 
 // Follow calls fn with every record from sequence from on, in order, and then with each new one as
@@ -445,7 +456,7 @@ func (s *Store) Follow(ctx context.Context, tenant string, from uint64, fn func(
 	if _, err := s.stream(ctx, tenant); err != nil {
 		return err
 	}
-	err := s.consume(ctx, tenant, "", max(from, 1), 0, fn)
+	err := s.consume(ctx, tenant, "", max(from, 1), 0, false, fn)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -472,7 +483,7 @@ func (s *Store) Load(ctx context.Context, tenant string, ref domain.Ref) ([]doma
 		return nil, mapError(tenant, err)
 	}
 	events := []domain.Event{}
-	err = s.consume(ctx, tenant, subject, 1, last.Sequence, func(r domain.Record) error {
+	err = s.consume(ctx, tenant, subject, 1, last.Sequence, false, func(r domain.Record) error {
 		if r.Err != nil {
 			s.logger().Warn("event set aside", "tenant", tenant, "seq", r.Seq, "subject", r.Subject, "err", r.Err)
 			return nil
@@ -494,8 +505,9 @@ func (s *Store) logger() *slog.Logger {
 }
 
 // consume passes the records of the tenant's stream from sequence from, on filter when it is not
-// empty, to fn until it has passed sequence head (0: until ctx is done).
-func (s *Store) consume(ctx context.Context, tenant, filter string, from, head uint64, fn func(domain.Record) error) error {
+// empty, to fn until it has passed sequence head (0: until ctx is done). Raw records are not
+// decoded: only their sequence, subject, storage time, message id and body are set.
+func (s *Store) consume(ctx context.Context, tenant, filter string, from, head uint64, raw bool, fn func(domain.Record) error) error {
 	js, err := s.jetStream()
 	if err != nil {
 		return err
@@ -550,7 +562,16 @@ func (s *Store) consume(ctx context.Context, tenant, filter string, from, head u
 			return fmt.Errorf("events: tenant %s: %w", tenant, err)
 		}
 		seq := md.Sequence.Stream
-		if err := fn(reg.DecodeMsg(m.Subject(), m.Headers(), m.Data(), seq, md.Timestamp)); err != nil {
+		var r domain.Record
+		if raw {
+			r = domain.Record{Seq: seq, Subject: m.Subject(), Stored: md.Timestamp, Data: m.Data()}
+			if h := m.Headers(); h != nil {
+				r.MsgID = h.Get(jetstream.MsgIDHeader)
+			}
+		} else {
+			r = reg.DecodeMsg(m.Subject(), m.Headers(), m.Data(), seq, md.Timestamp)
+		}
+		if err := fn(r); err != nil {
 			return err
 		}
 		if head > 0 && seq >= head {
