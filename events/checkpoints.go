@@ -50,29 +50,12 @@ func (s *Store) CheckpointStreamConfig(tenant string) jetstream.StreamConfig {
 
 // EnsureCheckpoints implements domain.CheckpointLog.
 func (s *Store) EnsureCheckpoints(ctx context.Context, tenant string) error {
-	if err := checkTenant(tenant); err != nil {
-		return err
-	}
-	js, err := s.jetStream()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := s.rpc(ctx)
 	defer cancel()
-	want := s.CheckpointStreamConfig(tenant)
-	stream, err := js.Stream(ctx, want.Name)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		_, err = js.CreateStream(ctx, want)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			stream, err = js.Stream(ctx, want.Name)
-		} else if err == nil {
-			return nil
-		}
+	have, err := s.ensureStream(ctx, tenant, s.CheckpointStreamConfig(tenant))
+	if err != nil || have == nil {
+		return err
 	}
-	if err != nil {
-		return mapError(tenant, err)
-	}
-	have := stream.CachedInfo().Config
 	if !have.DenyDelete || !have.DenyPurge || have.AllowRollup || have.MaxAge != 0 || have.MaxMsgs > 0 || have.MaxBytes > 0 {
 		return fmt.Errorf("events: stream %s does not keep every checkpoint (deny delete and purge, no limits)", have.Name)
 	}

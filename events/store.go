@@ -131,40 +131,50 @@ func (s *Store) StreamConfig(tenant string) jetstream.StreamConfig {
 // EnsureTenant implements domain.Log. An existing stream keeps its replicas and duplicate window,
 // but gets the ledger's settings if it lacks one (deny delete and purge, no limits, atomic publish).
 func (s *Store) EnsureTenant(ctx context.Context, tenant string) error {
-	if err := checkTenant(tenant); err != nil {
+	ctx, cancel := s.rpc(ctx)
+	defer cancel()
+	have, err := s.ensureStream(ctx, tenant, s.StreamConfig(tenant))
+	if err != nil || have == nil || ledger(*have) {
 		return err
 	}
+	fixed := *have
+	fixed.DenyDelete, fixed.DenyPurge, fixed.AllowRollup = true, true, false
+	fixed.AllowAtomicPublish, fixed.AllowDirect, fixed.AllowMsgTTL = true, true, false
+	fixed.MaxMsgs, fixed.MaxBytes, fixed.MaxAge, fixed.MaxMsgsPerSubject = -1, -1, 0, -1
 	js, err := s.jetStream()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.rpc(ctx)
-	defer cancel()
-	want := s.StreamConfig(tenant)
+	if _, err := js.UpdateStream(ctx, fixed); err != nil {
+		return fmt.Errorf("events: stream %s lacks the ledger's settings and cannot be updated: %w", have.Name, err)
+	}
+	return nil
+}
+
+// ensureStream creates the stream want of tenant if it does not exist, and returns nil; otherwise
+// it returns the configuration the stream has, for the caller to check.
+func (s *Store) ensureStream(ctx context.Context, tenant string, want jetstream.StreamConfig) (*jetstream.StreamConfig, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	js, err := s.jetStream()
+	if err != nil {
+		return nil, err
+	}
 	stream, err := js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		_, err = js.CreateStream(ctx, want)
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			stream, err = js.Stream(ctx, want.Name) // another process created it first
 		} else if err == nil {
-			return nil
+			return nil, nil
 		}
 	}
 	if err != nil {
-		return mapError(tenant, err)
+		return nil, mapError(tenant, err)
 	}
 	have := stream.CachedInfo().Config
-	if ledger(have) {
-		return nil
-	}
-	fixed := have
-	fixed.DenyDelete, fixed.DenyPurge, fixed.AllowRollup = true, true, false
-	fixed.AllowAtomicPublish, fixed.AllowDirect, fixed.AllowMsgTTL = true, true, false
-	fixed.MaxMsgs, fixed.MaxBytes, fixed.MaxAge, fixed.MaxMsgsPerSubject = -1, -1, 0, -1
-	if _, err := js.UpdateStream(ctx, fixed); err != nil {
-		return fmt.Errorf("events: stream %s lacks the ledger's settings and cannot be updated: %w", have.Name, err)
-	}
-	return nil
+	return &have, nil
 }
 
 // ledger reports whether a stream's configuration keeps every event for good.
