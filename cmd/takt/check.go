@@ -16,51 +16,27 @@ var errDiffers = errors.New("projection differs from a rebuild")
 // runCheck is `takt check`: rebuild into a temporary file up to the live projection's checkpoint
 // and compare the two, table by table.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var c offlineFlags
-	fs := newFlagSet("check", "check [flags]\n\nRebuilds a tenant's projection into a temporary file, up to the live one's checkpoint,\nand compares the two table by table: identical, or the differences and exit status 1.\nStop takt serve on the data directory first. --tenant all checks every projection.", &c)
-	if rest, err := parse(fs, args); err != nil {
-		return err
-	} else if len(rest) > 0 {
-		return fmt.Errorf("takt check takes no arguments, got %q", rest)
-	}
-	o, err := openOffline(ctx, c, stderr)
-	if err != nil {
-		return err
-	}
-	defer o.Close()
-	tenants, err := o.tenants()
-	if err != nil {
-		return err
-	}
 	var failed []string
-	for _, tenant := range tenants {
-		o.flags.Tenant = tenant
-		same, err := o.check(ctx, stdout)
-		if err != nil {
+	err := forEachTenant(ctx, "check", "check [flags]\n\nRebuilds a tenant's projection into a temporary file, up to the live one's checkpoint,\nand compares the two table by table: identical, or the differences and exit status 1.\nStop takt serve on the data directory first. --tenant all checks every projection.", args, stderr,
+		func(o *offline, head uint64) error {
+			same, err := o.check(ctx, head, stdout)
+			if err == nil && !same {
+				failed = append(failed, o.flags.Tenant)
+			}
 			return err
-		}
-		if !same {
-			failed = append(failed, tenant)
-		}
+		})
+	if err == nil && len(failed) > 0 {
+		err = fmt.Errorf("%w: %v", errDiffers, failed)
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%w: %v", errDiffers, failed)
-	}
-	return nil
+	return err
 }
 
-// check compares one tenant's live projection with a rebuild at its checkpoint.
-func (o *offline) check(ctx context.Context, stdout io.Writer) (bool, error) {
+// check compares one tenant's live projection with a rebuild at its checkpoint; head is the
+// log's.
+func (o *offline) check(ctx context.Context, head uint64, stdout io.Writer) (bool, error) {
 	tenant := o.flags.Tenant
-	head, err := o.head(ctx)
-	if err != nil {
-		return false, err
-	}
 	live := projectionPath(o.flags.DataDir, tenant)
-	if _, err := os.Stat(live); err != nil {
-		return false, fmt.Errorf("tenant %s has no projection at %s", tenant, live)
-	}
-	db, err := openProjection(ctx, o.flags.DataDir, tenant, o.logger)
+	db, err := readOnlyProjection(ctx, live, tenant, o.logger) // a check changes nothing, not even the schema
 	if err != nil {
 		return false, err
 	}

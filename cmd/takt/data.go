@@ -44,9 +44,12 @@ func lockData(dir string) (*os.File, error) {
 	return f, nil
 }
 
+// projectionsDir holds the projection of every tenant.
+func projectionsDir(dir string) string { return filepath.Join(dir, "projections") }
+
 // projectionPath is where tenant's projection lives.
 func projectionPath(dir, tenant string) string {
-	return filepath.Join(dir, "projections", tenant+".db")
+	return filepath.Join(projectionsDir(dir), tenant+".db")
 }
 
 // logConfig says where the log is: the embedded NATS under a data directory, or an external one.
@@ -170,6 +173,20 @@ func openProjection(ctx context.Context, dir, tenant string, logger *slog.Logger
 	db := projections.NewDB(path)
 	db.Tenant = tenant
 	db.Logger = logger
+	if err := db.Open(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// readOnlyProjection opens tenant's projection at path for reading only: it neither creates nor
+// migrates the file, which another process may be writing.
+func readOnlyProjection(ctx context.Context, path, tenant string, logger *slog.Logger) (*projections.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("tenant %s has no projection at %s", tenant, path)
+	}
+	db := projections.NewDB(path)
+	db.Tenant, db.Logger, db.ReadOnly = tenant, logger, true
 	if err := db.Open(ctx); err != nil {
 		return nil, err
 	}

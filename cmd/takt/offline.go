@@ -107,18 +107,10 @@ func (o *offline) Close() error {
 // directory, the projection is first brought up to the log's head, so that the answer is never
 // stale; when takt serve holds it, its projector keeps the file current and it is read as it is.
 func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*projections.DB, error) {
-	if !events.ValidTenant(c.Tenant) {
-		return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
-	}
 	o, err := openOffline(ctx, c, stderr)
 	if errors.Is(err, errBusy) {
-		if _, err := os.Stat(projectionPath(c.DataDir, c.Tenant)); err != nil {
-			return nil, fmt.Errorf("tenant %s has no projection in %s", c.Tenant, c.DataDir)
-		}
-		// The server writes the file; this process only reads it, and never migrates it.
-		db := projections.NewDB(projectionPath(c.DataDir, c.Tenant))
-		db.Tenant, db.Logger, db.ReadOnly = c.Tenant, quietLogger(stderr), true
-		if err := db.Open(ctx); err != nil {
+		db, err := readOnlyProjection(ctx, projectionPath(c.DataDir, c.Tenant), c.Tenant, quietLogger(stderr))
+		if err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(stderr, "takt: %s is in use by takt serve; reading its projection at sequence %d\n", c.DataDir, db.Checkpoint())
@@ -141,6 +133,39 @@ func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*pro
 	return db, nil
 }
 
+// forEachTenant is the body of rebuild and check: it parses args, which name no arguments, takes
+// the data directory, and calls fn for each tenant that --tenant names, with o.flags.Tenant set and
+// the head of its log.
+func forEachTenant(ctx context.Context, name, usage string, args []string, stderr io.Writer, fn func(o *offline, head uint64) error) error {
+	var c offlineFlags
+	fs := newFlagSet(name, usage, &c)
+	if rest, err := parse(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return fmt.Errorf("takt %s takes no arguments, got %q", name, rest)
+	}
+	o, err := openOffline(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	tenants, err := o.tenants()
+	if err != nil {
+		return err
+	}
+	for _, tenant := range tenants {
+		o.flags.Tenant = tenant
+		head, err := o.head(ctx)
+		if err != nil {
+			return err
+		}
+		if err := fn(o, head); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // plural says n things.
 func plural(n uint64, one, many string) string {
 	if n == 1 {
@@ -155,7 +180,7 @@ func (o *offline) tenants() ([]string, error) {
 	if o.flags.Tenant != "all" {
 		return []string{o.flags.Tenant}, nil
 	}
-	entries, err := os.ReadDir(strings.TrimSuffix(projectionPath(o.flags.DataDir, "x"), "x.db"))
+	entries, err := os.ReadDir(projectionsDir(o.flags.DataDir))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}

@@ -166,12 +166,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.ledger.Open(ctx); err != nil {
 		return fmt.Errorf("open ledger: %w", err)
 	}
-	if err := m.project(ctx); err != nil {
-		return err
-	}
+	// The projectors, the checkpointers and the live streams read the log over its TCP connection.
 	reader := events.NewStore(m.log.read)
 	reader.Logger = m.Logger
 	reader.Replicas = m.Config.Replicas // the checkpoint streams it creates are copied as the events are
+	if err := m.project(ctx, reader); err != nil {
+		return err
+	}
 	if m.checkpoints, err = startCheckpointers(ctx, m.Config.DataDir, reader, m.Config.Tenants, m.Config.CheckpointInterval, m.Logger); err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv := api.NewServer(m.ledger)
 	srv.Queries = m.dbs
 	srv.Proofs = m.checkpoints.Trees
-	srv.Log = reader // the live streams follow the log over the projectors' TCP connection
+	srv.Log = reader
 	srv.Logger = m.Logger
 	srv.Metrics = api.NewMetrics(m.Metrics)
 	srv.Readiness = mon
@@ -214,16 +215,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// project opens each tenant's projection and starts its projector, reading over its own connection.
-// A projector stops only when its SQLite file fails; that is logged, and reads then wait in vain.
-func (m *Main) project(ctx context.Context) error {
+// project opens each tenant's projection and starts its projector, reading from reader. A
+// projector stops only when its SQLite file fails; that is logged, and reads then wait in vain.
+func (m *Main) project(ctx context.Context, reader *events.Store) error {
 	m.dbs = projections.Tenants{}
 	metrics := projections.NewMetrics(m.Metrics)
 	metrics.Watch(m.Config.Tenants...)
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.projecting = cancel
-	reader := events.NewStore(m.log.read)
-	reader.Logger = m.Logger
 	for _, tenant := range m.Config.Tenants {
 		db, err := openProjection(ctx, m.Config.DataDir, tenant, m.Logger)
 		if err != nil {
