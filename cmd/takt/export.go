@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,9 +18,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	period := fs.String("period", "", "the mandate `period`, e.g. 2023-2026 (required)")
 	format := fs.String("format", "csv", "csv or json")
 	organ := fs.String("organ", "", "only what this `organ` decided or reported")
-	from := fs.String("from", "", "only versions that apply from this `date` on")
-	to := fs.String("to", "", "only versions that apply from this `date` or earlier")
-	knownAt := fs.String("known-at", "", "only what the ledger knew then: a time (RFC 3339), a date, or seq:N")
+	reads := addReadFlags(fs)
 	out := fs.String("o", "", "write to this `file` instead of standard output")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -34,47 +33,43 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case *format != "csv" && *format != "json":
 		return fmt.Errorf("--format must be csv or json")
 	}
-	var opts domain.ReadOptions
-	if err := domain.ParseKnownAt(*knownAt, &opts); err != nil {
-		return cliError(err)
+	opts, from, to, err := reads.options()
+	if err != nil {
+		return err
 	}
 	db, err := readProjection(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Audit(ctx, c.Tenant, domain.AuditFilter{Period: *period, Organ: *organ, From: domain.Date(*from), To: domain.Date(*to)}, opts)
+	rows, err := db.Audit(ctx, c.Tenant, domain.AuditFilter{Period: *period, Organ: *organ, From: from, To: to}, opts)
 	if err != nil {
 		return cliError(err)
 	}
 
-	w := stdout
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	if *out == "" {
+		return writeAudit(stdout, *format, *period, rows)
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(struct {
-			Period string            `json:"period"`
-			Rows   []domain.AuditRow `json:"rows"`
-		}{*period, rows})
-	} else {
-		err = domain.WriteAuditCSV(w, rows)
-	}
+	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	if *out != "" {
-		fmt.Fprintf(stderr, "takt: wrote %s of %s to %s\n", plural(uint64(len(rows)), "row", "rows"), *period, *out)
-		if f, ok := w.(*os.File); ok {
-			return f.Close()
-		}
+	if err := errors.Join(writeAudit(f, *format, *period, rows), f.Close()); err != nil {
+		return err
 	}
+	fmt.Fprintf(stderr, "takt: wrote %s of %s to %s\n", plural(uint64(len(rows)), "row", "rows"), *period, *out)
 	return nil
+}
+
+// writeAudit writes the decision log as CSV or JSON.
+func writeAudit(w io.Writer, format, period string, rows []domain.AuditRow) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Period string            `json:"period"`
+			Rows   []domain.AuditRow `json:"rows"`
+		}{period, rows})
+	}
+	return domain.WriteAuditCSV(w, rows)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -20,9 +19,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var c offlineFlags
 	fs := newFlagSet("history", "history goal <id> [flags]\n\nPrints every version of a goal, of its indicators and their targets, the corrections of\ntheir values, and of its commitments: when it applied, when it was recorded, by which decision, and what changed.", &c)
 	format := fs.String("format", "text", "text or json")
-	knownAt := fs.String("known-at", "", "only what the ledger knew then: a time (RFC 3339), a date, or seq:N")
-	from := fs.String("from", "", "only versions that apply from this `date` on")
-	to := fs.String("to", "", "only versions that apply from this `date` or earlier")
+	reads := addReadFlags(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -34,16 +31,16 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("--format must be text or json")
 	}
-	var opts domain.ReadOptions
-	if err := domain.ParseKnownAt(*knownAt, &opts); err != nil {
-		return cliError(err)
+	opts, from, to, err := reads.options()
+	if err != nil {
+		return err
 	}
 	db, err := readProjection(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	vs, err := db.GoalHistory(ctx, c.Tenant, rest[1], domain.HistoryFilter{From: domain.Date(*from), To: domain.Date(*to)}, opts)
+	vs, err := db.GoalHistory(ctx, c.Tenant, rest[1], domain.HistoryFilter{From: from, To: to}, opts)
 	if err != nil {
 		return cliError(err)
 	}
@@ -56,16 +53,6 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	printHistory(stdout, rest[1], vs)
 	return nil
-}
-
-// cliError says a domain error by its message, for a person at a terminal, and keeps any other
-// error whole.
-func cliError(err error) error {
-	var e *domain.Error
-	if errors.As(err, &e) {
-		return errors.New(domain.ErrorMessage(err))
-	}
-	return err
 }
 
 // printHistory prints versions as a readable account: a line per version, then what changed.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/projections"
 )
@@ -33,6 +34,24 @@ func newFlagSet(name, usage string, c *offlineFlags) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// readFlags are the flags of the offline reads (history, export): what the ledger knew, and which
+// dates of validity.
+type readFlags struct{ knownAt, from, to *string }
+
+func addReadFlags(fs *flag.FlagSet) readFlags {
+	return readFlags{
+		knownAt: fs.String("known-at", "", "only what the ledger knew then: a time (RFC 3339), a date, or seq:N"),
+		from:    fs.String("from", "", "only versions that apply from this `date` on"),
+		to:      fs.String("to", "", "only versions that apply from this `date` or earlier"),
+	}
+}
+
+// options reads --known-at as the HTTP API reads known_at, and returns --from and --to.
+func (r readFlags) options() (opts domain.ReadOptions, from, to domain.Date, err error) {
+	err = domain.ParseKnownAt(*r.knownAt, &opts)
+	return opts, domain.Date(*r.from), domain.Date(*r.to), cliError(err)
 }
 
 // parse parses args, flags and arguments in any order, and returns the arguments.
@@ -164,6 +183,16 @@ func forEachTenant(ctx context.Context, name, usage string, args []string, stder
 		}
 	}
 	return nil
+}
+
+// cliError says a domain error by its message, for a person at a terminal, and keeps any other
+// error whole.
+func cliError(err error) error {
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return errors.New(domain.ErrorMessage(err))
+	}
+	return err
 }
 
 // plural says n things.
