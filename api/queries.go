@@ -79,15 +79,9 @@ var queries = []query{
 			{name: "include_retired", typ: "boolean", desc: "Also retired goals."},
 		},
 		serve: func(s *Server, r *http.Request, q *queryArgs) (any, error) {
-			f := domain.GoalFilter{Period: q.get("period"), Organ: q.get("organ"), Level: q.get("level"), IncludeRetired: q.bool("include_retired")}
-			if err := q.err(); err != nil {
-				return nil, err
-			}
-			if f.Period == "" {
-				var err error
-				if f.Period, err = s.periodOf(r, q); err != nil {
-					return nil, err
-				}
+			f := domain.GoalFilter{Organ: q.get("organ"), Level: q.get("level"), IncludeRetired: q.bool("include_retired")}
+			if f.Period = q.period(s, r); q.err() != nil {
+				return nil, q.err()
 			}
 			return s.Queries.Goals(r.Context(), q.tenant, f, q.opts)
 		}},
@@ -143,7 +137,7 @@ var queries = []query{
 			{name: "format", typ: "string", desc: "json (default) or csv.", enum: []string{"json", "csv"}},
 		},
 		serve: func(s *Server, r *http.Request, q *queryArgs) (any, error) {
-			f := domain.AuditFilter{Period: q.get("period"), Organ: q.get("organ"), From: q.date("from"), To: q.date("to")}
+			f := domain.AuditFilter{Organ: q.get("organ"), From: q.date("from"), To: q.date("to")}
 			format := q.get("format")
 			if format == "" && acceptsCSV(r) {
 				format = "csv"
@@ -151,14 +145,8 @@ var queries = []query{
 			if format != "" && format != "json" && format != "csv" {
 				q.fail(domain.Invalid("format", "enum", "format must be json or csv."))
 			}
-			if err := q.err(); err != nil {
-				return nil, err
-			}
-			if f.Period == "" {
-				var err error
-				if f.Period, err = s.periodOf(r, q); err != nil {
-					return nil, err
-				}
+			if f.Period = q.period(s, r); q.err() != nil {
+				return nil, q.err()
 			}
 			rows, err := s.Queries.Audit(r.Context(), q.tenant, f, q.opts)
 			if err != nil {
@@ -181,7 +169,7 @@ type queryArgs struct {
 }
 
 func (q *queryArgs) fail(err error) {
-	if q.first == nil {
+	if q.first == nil && err != nil {
 		q.first = err
 	}
 }
@@ -248,8 +236,17 @@ func (s *Server) readArgs(r *http.Request, params []param) (*queryArgs, error) {
 	return q, q.err()
 }
 
-// periodOf is the mandate period that as_of (or today) falls in, for queries that need one and were
-// given none.
+// period is the period parameter or, without one, the mandate period as_of (or today) falls in.
+func (q *queryArgs) period(s *Server, r *http.Request) string {
+	if p := q.get("period"); p != "" || q.err() != nil {
+		return p
+	}
+	p, err := s.periodOf(r, q)
+	q.fail(err)
+	return p
+}
+
+// periodOf is the mandate period that as_of (or today) falls in.
 func (s *Server) periodOf(r *http.Request, q *queryArgs) (string, error) {
 	ps, err := s.Queries.Periods(r.Context(), q.tenant, q.opts)
 	if err != nil {
