@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
@@ -24,52 +24,15 @@ import (
 func BenchmarkRebuild(b *testing.B) {
 	n := envInt("TAKT_REBUILD_EVENTS", 100_000)
 	ctx := context.Background()
-	srv := events.NewServer()
-	srv.StoreDir = b.TempDir()
-	srv.SyncAlways = false // building the log is not what is measured
-	if err := srv.Open(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	pub, err := srv.InProcessConn()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pub.Close()
-	if err := events.NewStore(pub).EnsureTenant(ctx, "bench"); err != nil {
-		b.Fatal(err)
-	}
 	records := generate(n)
-	js, _ := jetstream.New(pub, jetstream.WithPublishAsyncMaxPending(4096))
-	start := time.Now()
-	for _, r := range records {
-		m, err := events.Types.EncodeMsg(r.Event, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := js.PublishMsgAsync(m); err != nil {
-			b.Fatal(err)
-		}
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(10 * time.Minute):
-		b.Fatal("publishing did not complete")
-	}
-	b.Logf("%d events published in %s", n, time.Since(start).Round(time.Millisecond))
+	srv := publishLog(b, n, func(i int) domain.Event { return records[i].Event })
 	goals := map[string]bool{}
 	for _, r := range records {
 		if r.Event.Aggregate.Kind == domain.KindGoal {
 			goals[r.Event.Aggregate.ID] = true
 		}
 	}
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for g := range goals {
-			if !yield(g) {
-				return
-			}
-		}
-	})
+	ids := slices.Sorted(maps.Keys(goals))
 	records = nil
 
 	tcp, err := nats.Connect(srv.ClientURL())

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/taktledger/takt/audit"
@@ -36,48 +35,16 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
-	srv := events.NewServer()
-	srv.StoreDir = b.TempDir()
-	srv.SyncAlways = false // building the log is not what is measured; verifying only reads
-	if err := srv.Open(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	pub, err := srv.InProcessConn()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pub.Close()
-	store := events.NewStore(pub)
-	if err := store.EnsureTenant(ctx, "bench"); err != nil {
-		b.Fatal(err)
-	}
-
-	start := time.Now()
-	js, _ := jetstream.New(pub, jetstream.WithPublishAsyncMaxPending(4096))
 	value := 71.5
-	for i := range n {
-		e := domain.Event{ID: fmt.Sprintf("ev%08d", i), Type: "indicator.value_reported", Tenant: "bench",
+	srv := publishLog(b, n, func(i int) domain.Event {
+		return domain.Event{ID: fmt.Sprintf("ev%08d", i), Type: "indicator.value_reported", Tenant: "bench",
 			Aggregate: domain.Ref{Kind: domain.KindIndicator, ID: fmt.Sprint("i", i%100)}, Organ: "buf", Period: "2023-2026",
 			Effective: "2024-12-31", Actor: "bench", Time: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
 			Data: &domain.ValueReported{ValueID: fmt.Sprint("v", i), Year: 2024, Point: "annual", Value: &value, Status: "final"}}
-		m, err := events.Types.EncodeMsg(e, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := js.PublishMsgAsync(m); err != nil {
-			b.Fatal(err)
-		}
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(5 * time.Minute):
-		b.Fatal("publishing did not complete")
-	}
-	b.Logf("%d events published in %s", n, time.Since(start).Round(time.Millisecond))
+	})
 
 	// The tree file and ten checkpoints, as the checkpointer would build them.
-	start = time.Now()
+	start := time.Now()
 	key, _, err := audit.LoadOrCreateKey(filepath.Join(b.TempDir(), "keys"), "")
 	if err != nil {
 		b.Fatal(err)
