@@ -13,12 +13,9 @@ import (
 type Metrics struct {
 	// AppendDuration is the time an append takes, until the log has acknowledged (or refused) it.
 	AppendDuration *prometheus.HistogramVec
-	// Appends counts appends by result: stored, duplicate, conflict, invalid, unavailable, error.
+	// Appends counts appends by result: stored, duplicate (the log knew the message id: a retry),
+	// conflict (an aggregate had moved since it was read), invalid, not_found, unavailable, error.
 	Appends *prometheus.CounterVec
-	// Conflicts counts appends refused because an aggregate had moved (the expected sequence).
-	Conflicts *prometheus.CounterVec
-	// Duplicates counts appends the log answered as already stored (the message id).
-	Duplicates *prometheus.CounterVec
 	// Batches counts decisions of several events published as one atomic batch.
 	Batches *prometheus.CounterVec
 }
@@ -36,20 +33,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "takt_log_appends_total",
 			Help: "Appends of decisions to the log, by result: stored, duplicate, conflict, invalid, not_found, unavailable, error.",
 		}, []string{"tenant", "result"}),
-		Conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "takt_log_conflicts_total",
-			Help: "Appends the log refused because an aggregate had changed since it was read (expected sequence).",
-		}, []string{"tenant"}),
-		Duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "takt_log_duplicates_total",
-			Help: "Appends the log answered as already stored under their message id (a retry).",
-		}, []string{"tenant"}),
 		Batches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "takt_log_atomic_batches_total",
 			Help: "Decisions of several events published as one JetStream atomic batch.",
 		}, []string{"tenant"}),
 	}
-	reg.MustRegister(m.AppendDuration, m.Appends, m.Conflicts, m.Duplicates, m.Batches)
+	reg.MustRegister(m.AppendDuration, m.Appends, m.Batches)
 	return m
 }
 
@@ -58,9 +47,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Watch(tenants ...string) {
 	for _, t := range tenants {
 		m.AppendDuration.WithLabelValues(t)
-		m.Appends.WithLabelValues(t, "stored")
-		m.Conflicts.WithLabelValues(t)
-		m.Duplicates.WithLabelValues(t)
+		for _, result := range []string{"stored", "duplicate", "conflict"} {
+			m.Appends.WithLabelValues(t, result)
+		}
 		m.Batches.WithLabelValues(t)
 	}
 }
@@ -75,14 +64,12 @@ func (m *Metrics) appended(tenant string, n int, start time.Time, acks []domain.
 	switch code := domain.ErrorCode(err); {
 	case err == nil && len(acks) > 0 && acks[0].Duplicate:
 		result = "duplicate"
-		m.Duplicates.WithLabelValues(tenant).Inc()
 	case err == nil:
 		if n > 1 {
 			m.Batches.WithLabelValues(tenant).Inc()
 		}
 	case code == domain.ECONFLICT:
 		result = "conflict"
-		m.Conflicts.WithLabelValues(tenant).Inc()
 	case code == domain.EINVALID:
 		result = "invalid"
 	case code == domain.ENOTFOUND:
