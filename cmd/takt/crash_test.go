@@ -83,8 +83,10 @@ func checkpointOf(path string) uint64 {
 
 // The projector, in a real takt serve process, is killed with SIGKILL while it works through a
 // backlog, three times at different places; each time it resumes from its checkpoint, and in the
-// end its file equals a rebuild: no event applied twice, none skipped.
-func TestProjectorKilledMidBatchResumes(t *testing.T) {
+// end its file equals a rebuild: no event applied twice, none skipped. Working through a backlog,
+// the projector spends nearly all its time inside a batch's transaction, so a kill lands in one
+// nearly always; the test cannot tell which kills did.
+func TestProjectorKilledWhileProjectingResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

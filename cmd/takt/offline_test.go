@@ -148,8 +148,7 @@ func TestOfflineCommands(t *testing.T) {
 		t.Fatalf("check of a tampered projection: %v\n%s", err, out)
 	}
 	if out, err := cli(t, rebuildCmd, "--data", cfg.DataDir, "--tenant", "all"); err != nil ||
-		out != fmt.Sprintf("rebuilt %s: 9 events in ", path)+strings.TrimPrefix(out, fmt.Sprintf("rebuilt %s: 9 events in ", path)) ||
-		!strings.HasSuffix(out, ", 0 records set aside\n") {
+		!strings.HasPrefix(out, fmt.Sprintf("rebuilt %s: 9 events in ", path)) || !strings.HasSuffix(out, ", 0 records set aside\n") {
 		t.Fatalf("rebuild: %v %q", err, out)
 	}
 	if out, err := cli(t, checkCmd, "--data", cfg.DataDir); err != nil || !strings.Contains(out, "identical") {

@@ -299,10 +299,11 @@ func TestMainServesLiveStreams(t *testing.T) {
 		t.Fatalf("live: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if sc.Text() == "id: 1" {
-			break
+	for seen := false; !seen; {
+		if !sc.Scan() {
+			t.Fatalf("the stream ended before the event with id 1: %v", sc.Err())
 		}
+		seen = sc.Text() == "id: 1"
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.Close() }()
