@@ -52,7 +52,7 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
 		return err
 	}
-	a := &applier{ctx: ctx, tx: tx, db: db}
+	a := &applier{ctx: ctx, tx: tx}
 	var set []domain.Record
 	var setErrs []error
 	last := checkpoint
@@ -95,9 +95,9 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 }
 
 type applier struct {
-	ctx context.Context
-	tx  *sql.Tx
-	db  *DB
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared in tx, closed with it
 	// touched are the indicators whose latest value and status are recomputed once, at the end of
 	// the batch, rather than after each of the many values a batch may report on one indicator.
 	touched map[string]bool
@@ -110,23 +110,21 @@ func (a *applier) touch(indicator string) {
 	a.touched[indicator] = true
 }
 
-// stmt is query prepared once on the writer connection and bound to the transaction: the
-// statements of a projection are few and run for every event.
+// stmt is query prepared once in the batch's transaction: a projection has a few dozen
+// statements, each run for many of a batch's records.
 func (a *applier) stmt(query string) (*sql.Stmt, error) {
-	a.db.stmtsMu.Lock()
-	defer a.db.stmtsMu.Unlock()
-	st, ok := a.db.stmts[query]
-	if !ok {
-		var err error
-		if st, err = a.db.write.PrepareContext(a.ctx, query); err != nil {
-			return nil, err
-		}
-		if a.db.stmts == nil {
-			a.db.stmts = map[string]*sql.Stmt{}
-		}
-		a.db.stmts[query] = st
+	if st, ok := a.stmts[query]; ok {
+		return st, nil
 	}
-	return a.tx.StmtContext(a.ctx, st), nil
+	st, err := a.tx.PrepareContext(a.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if a.stmts == nil {
+		a.stmts = map[string]*sql.Stmt{}
+	}
+	a.stmts[query] = st
+	return st, nil
 }
 
 func (a *applier) exec(query string, args ...any) error {

@@ -47,9 +47,6 @@ type DB struct {
 	write   *sql.DB // one connection: the projector's
 	readers *sql.DB // the read pool
 
-	stmtsMu sync.Mutex
-	stmts   map[string]*sql.Stmt // prepared on write
-
 	mu      sync.Mutex
 	seq     uint64        // the checkpoint, as last committed
 	changed chan struct{} // closed and replaced after each commit
@@ -103,11 +100,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if db.write, err = sql.Open(writerDriver, dsn(db.Path, w)); err != nil {
 		return err
 	}
-	// Only the projector writes, one transaction at a time. A second connection exists so that a
-	// statement can be prepared while a transaction holds the first (database/sql prepares a new
-	// statement on a free connection, then once more on the transaction's, and keeps both).
-	db.write.SetMaxOpenConns(2)
-	db.write.SetMaxIdleConns(2)
+	// Only the projector writes, one transaction at a time, through one connection.
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	defer func() {
 		if err != nil {
@@ -190,12 +185,6 @@ func (db *DB) Close() error {
 		errs = append(errs, db.readers.Close())
 		db.readers = nil
 	}
-	db.stmtsMu.Lock()
-	for _, st := range db.stmts {
-		errs = append(errs, st.Close())
-	}
-	db.stmts = nil
-	db.stmtsMu.Unlock()
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
 		db.write = nil

@@ -160,10 +160,9 @@ type treeCache struct {
 }
 
 type treeKey struct {
-	filter  domain.GoalFilter
-	asOf    domain.Date
-	known   uint64
-	current bool
+	filter domain.GoalFilter
+	asOf   domain.Date
+	known  uint64
 }
 
 const treeCacheSize = 32
@@ -171,7 +170,7 @@ const treeCacheSize = 32
 // get returns the tree r reads for filter, from the cache or read and kept. The tree returned is
 // shared: callers must not change it.
 func (c *treeCache) get(r *reader, filter domain.GoalFilter) (*domain.GoalTree, error) {
-	key := treeKey{filter, r.asOf, r.known, r.current}
+	key := treeKey{filter, r.asOf, r.known}
 	c.mu.Lock()
 	t, ok := c.trees[key]
 	c.mu.Unlock()
