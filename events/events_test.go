@@ -8,23 +8,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 )
 
 // MustOpenServer starts an embedded nats-server with JetStream on a random port, storing in a
 // temporary directory, and stops it when the test ends.
 func MustOpenServer(tb testing.TB) *events.Server {
 	tb.Helper()
-	s := events.NewServer()
-	s.StoreDir = tb.TempDir()
-	// Tests do not need to survive a power cut; the ledger's default does.
-	s.SyncAlways = false
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.Open(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return natstest.Server(tb)
 }
 
 // MustConnect connects to s in-process.

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 	"github.com/taktledger/takt/projections"
 )
 
@@ -23,16 +24,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // MustOpenServer starts an embedded nats-server with JetStream in a temporary directory.
 func MustOpenServer(tb testing.TB) *events.Server {
 	tb.Helper()
-	s := events.NewServer()
-	s.StoreDir = tb.TempDir()
-	s.SyncAlways = false // tests need not survive a power cut
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.Open(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return natstest.Server(tb)
 }
 
 // MustConnect connects to s over TCP, as the projector does.

@@ -24,6 +24,7 @@ import (
 	"github.com/taktledger/takt/cmd/takt/demo"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 	"github.com/taktledger/takt/projections"
 )
 
@@ -241,12 +242,7 @@ func mustServeDemo(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	ns := events.NewServer()
-	ns.StoreDir = t.TempDir()
-	if err := ns.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
+	ns := natstest.Server(t)
 	inproc, err := ns.InProcessConn()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/taktledger/takt/cmd/takt/demo"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 	"github.com/taktledger/takt/projections"
 )
 
@@ -22,15 +23,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // a store over an in-process connection to it.
 func mustOpenStore(t *testing.T) *events.Store {
 	t.Helper()
-	srv := events.NewServer()
-	srv.StoreDir = t.TempDir()
-	srv.SyncAlways = false // tests need not survive a power cut
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := natstest.Server(t)
 	nc, err := srv.InProcessConn()
 	if err != nil {
 		t.Fatal(err)
