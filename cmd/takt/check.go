@@ -17,7 +17,7 @@ var errDiffers = errors.New("projection differs from a rebuild")
 // and compare the two, table by table.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var failed []string
-	err := forEachTenant(ctx, "check", "check [flags]\n\nRebuilds a tenant's projection into a temporary file, up to the live one's checkpoint,\nand compares the two table by table: identical, or the differences and exit status 1.\nStop takt serve on the data directory first. --tenant all checks every projection.", args, stderr,
+	err := forEachTenant(ctx, "check", "check [flags]\n\nRebuilds a tenant's projection into a temporary file, up to the live one's checkpoint,\nand compares the two table by table: identical, or the differences and exit status 1.\nStop takt serve on the data directory first. --tenant takes a comma-separated list; all checks every projection.", args, stderr,
 		func(o *offline, head uint64) error {
 			same, err := o.check(ctx, head, stdout)
 			if err == nil && !same {

@@ -86,8 +86,12 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	if c.Tenant != "all" && !events.ValidTenant(c.Tenant) {
-		return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
+	if c.Tenant != "all" {
+		for _, t := range splitList(c.Tenant) {
+			if !events.ValidTenant(t) {
+				return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", t)
+			}
+		}
 	}
 	o := &offline{flags: c, logger: quietLogger(stderr)}
 	var err error
@@ -126,6 +130,9 @@ func (o *offline) Close() error {
 // directory, the projection is first brought up to the log's head, so that the answer is never
 // stale; when takt serve holds it, its projector keeps the file current and it is read as it is.
 func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*projections.DB, error) {
+	if !events.ValidTenant(c.Tenant) {
+		return nil, fmt.Errorf("--tenant %q is not one tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
+	}
 	o, err := openOffline(ctx, c, stderr)
 	if errors.Is(err, errBusy) {
 		db, err := readOnlyProjection(ctx, projectionPath(c.DataDir, c.Tenant), c.Tenant, quietLogger(stderr))
@@ -203,11 +210,11 @@ func plural(n uint64, one, many string) string {
 	return fmt.Sprint(n) + " " + many
 }
 
-// tenants names the tenants a rebuild or check covers: --tenant, or every tenant with a projection
-// when --tenant is "all".
+// tenants names the tenants a rebuild or check covers: those --tenant lists, or every tenant with a
+// projection when it is "all".
 func (o *offline) tenants() ([]string, error) {
 	if o.flags.Tenant != "all" {
-		return []string{o.flags.Tenant}, nil
+		return splitList(o.flags.Tenant), nil
 	}
 	entries, err := os.ReadDir(projectionsDir(o.flags.DataDir))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

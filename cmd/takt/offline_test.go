@@ -158,7 +158,7 @@ func TestOfflineCommands(t *testing.T) {
 		fn   func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) error
 		args []string
 	}{{historyCmd, []string{"goal", "lasa"}}, {exportCmd, []string{"audit", "--period", "2023-2026"}}, {rebuildCmd, nil}, {checkCmd, nil}} {
-		args := append(c.args, "--data", cfg.DataDir, "--tenant", "../../outside")
+		args := append(c.args, "--data", cfg.DataDir, "--tenant", "demo,../../outside")
 		if _, err := cli(t, c.fn, args...); err == nil || !strings.Contains(err.Error(), "not a tenant id") {
 			t.Fatalf("%v: a tenant that is a path: %v", args, err)
 		}

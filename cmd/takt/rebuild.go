@@ -14,7 +14,7 @@ import (
 // runRebuild is `takt rebuild`: replay a tenant's log from sequence 1 into a fresh file, then swap
 // it in for the live projection atomically.
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return forEachTenant(ctx, "rebuild", "rebuild [flags]\n\nReplays a tenant's log into a fresh projection and swaps it in atomically.\nStop takt serve on the data directory first. --tenant all rebuilds every projection.", args, stderr,
+	return forEachTenant(ctx, "rebuild", "rebuild [flags]\n\nReplays a tenant's log into a fresh projection and swaps it in atomically.\nStop takt serve on the data directory first. --tenant takes a comma-separated list; all rebuilds every projection.", args, stderr,
 		func(o *offline, _ uint64) error {
 			tenant := o.flags.Tenant
 			path := projectionPath(o.flags.DataDir, tenant)
