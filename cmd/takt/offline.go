@@ -131,7 +131,7 @@ func (o *offline) Close() error {
 // stale; when takt serve holds it, its projector keeps the file current and it is read as it is.
 func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*projections.DB, error) {
 	if !events.ValidTenant(c.Tenant) {
-		return nil, fmt.Errorf("--tenant %q is not one tenant id (a-z, 0-9 and '-', starting with a letter)", c.Tenant)
+		return nil, fmt.Errorf("--tenant %q is not a tenant id; this command reads one tenant", c.Tenant)
 	}
 	o, err := openOffline(ctx, c, stderr)
 	if errors.Is(err, errBusy) {
