@@ -114,13 +114,16 @@ func TestClusterSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	}
 	defer nc.Close()
 	ctx := context.Background()
-	info, err := events.NewStore(nc).Position(ctx, "falun")
+	// A loaded machine answers the cluster's API slowly; the client's default of 5 s is too short.
+	infoCtx, cancelInfo := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelInfo()
+	info, err := events.NewStore(nc).Position(infoCtx, "falun")
 	if err != nil || info.Replicas != 3 || info.Leader == "" {
 		t.Fatalf("the tenant's stream: %+v %v", info, err)
 	}
 	if js, err := jetstream.New(nc); err != nil {
 		t.Fatal(err)
-	} else if s, err := js.Stream(ctx, events.CheckpointStreamName("falun")); err != nil || s.CachedInfo().Config.Replicas != 3 {
+	} else if s, err := js.Stream(infoCtx, events.CheckpointStreamName("falun")); err != nil || s.CachedInfo().Config.Replicas != 3 {
 		t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
 	}
 
