@@ -7,12 +7,15 @@ import (
 
 // Error codes. The api package holds the only table from code to HTTP status.
 const (
-	ECONFLICT    = "conflict"       // the aggregate has moved on since the caller looked (If-Match, concurrent writer)
-	EINTERNAL    = "internal"       // a bug or an infrastructure failure; the only code that is logged
-	EINVALID     = "invalid"        // malformed input: a field is missing, of the wrong type or format
-	ENOTFOUND    = "not_found"      // the tenant or aggregate does not exist
-	ERULE        = "rule_violation" // well-formed, but the ledger's rules refuse it
-	EUNAVAILABLE = "unavailable"    // the log cannot be reached now; the caller may retry
+	ECONFLICT     = "conflict"       // the aggregate has moved on since the caller looked (If-Match, concurrent writer)
+	EINTERNAL     = "internal"       // a bug or an infrastructure failure; the only code that is logged
+	EINVALID      = "invalid"        // malformed input: a field is missing, of the wrong type or format
+	ENOTFOUND     = "not_found"      // the tenant or aggregate does not exist
+	ERULE         = "rule_violation" // well-formed, but the ledger's rules refuse it
+	EUNAVAILABLE  = "unavailable"    // the log cannot be reached now; the caller may retry
+	EUNAUTHORIZED = "unauthorized"   // no credential, or one that is forged, expired or revoked
+	EFORBIDDEN    = "forbidden"      // the credential is good, but its role or organ may not do this
+	ELIMIT        = "rate_limited"   // too many requests with one credential; the caller may retry later
 )
 
 // Error is the one error type of takt. Field names the input field at fault, in JSON path form
@@ -50,6 +53,11 @@ func Violation(field, rule, format string, args ...any) *Error {
 // NotFound returns an ENOTFOUND error naming the field that pointed at nothing.
 func NotFound(field, format string, args ...any) *Error {
 	return &Error{Code: ENOTFOUND, Field: field, Rule: "exists", Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden returns an EFORBIDDEN error naming the field whose value the principal may not act on.
+func Forbidden(field, rule, format string, args ...any) *Error {
+	return &Error{Code: EFORBIDDEN, Field: field, Rule: rule, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorCode returns the code of err: "" for nil, the code of an *Error in its chain, else EINTERNAL.

@@ -243,8 +243,15 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 	}
 
 	ts.mu.RLock()
-	env := Env{Tenant: req.Tenant, Actor: req.Actor, Now: l.Now().UTC(), NewID: l.NewID}
+	actor := req.Actor
+	if req.Principal != nil {
+		actor = req.Principal.Name
+	}
+	env := Env{Tenant: req.Tenant, Actor: actor, Now: l.Now().UTC(), NewID: l.NewID}
 	events, err := Decide(ts.state, req.Command, env)
+	if err == nil {
+		err = Authorize(ts.state, req.Principal, events)
+	}
 	var appends []Append
 	if err == nil {
 		appends = expectations(ts.state, events, req.IdempotencyKey)

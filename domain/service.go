@@ -7,9 +7,13 @@ import (
 
 // Request is one command to record, with what the caller said about it.
 type Request struct {
-	Tenant  string
-	Actor   string // the principal recording it
-	Command Command
+	Tenant string
+	// Actor is recorded as who recorded the events: the principal's name when there is one.
+	Actor string
+	// Principal, when set, is who sends the request: the ledger refuses with EFORBIDDEN what its
+	// role and organ may not record (Authorize). Without it the request is the process's own.
+	Principal *Principal
+	Command   Command
 	// IdempotencyKey makes a retried request harmless: a request with a key the ledger has already
 	// recorded is answered with the first answer, and nothing new is written.
 	IdempotencyKey string

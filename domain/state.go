@@ -136,6 +136,7 @@ type Value struct {
 type Indicator struct {
 	ID        string
 	Goal      string
+	Organ     string // the organ that defined it: what it belongs to when it serves no goal
 	Name      string
 	Measure   string
 	Direction string
@@ -150,7 +151,7 @@ type Indicator struct {
 func (in Indicator) Evolve(e Event) Indicator {
 	switch d := e.Data.(type) {
 	case *IndicatorDefined:
-		in = Indicator{ID: e.Aggregate.ID, Goal: d.Goal, Name: d.Name, Measure: d.Measure, Direction: d.Direction,
+		in = Indicator{ID: e.Aggregate.ID, Goal: d.Goal, Organ: e.Organ, Name: d.Name, Measure: d.Measure, Direction: d.Direction,
 			Gendered: d.GenderDivided, Period: e.Period}
 	case *TargetSet:
 		in.Targets = append(in.Targets[:len(in.Targets):len(in.Targets)],
