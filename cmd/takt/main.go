@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string) error {
 		return runKey(ctx, args)
 	case "verify":
 		return runVerify(ctx, args)
+	case "backup":
+		return runBackup(ctx, args, os.Stdout, os.Stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 0 && args[0] != "help" {
 			return run(ctx, []string{args[0], "-h"})
@@ -74,7 +76,8 @@ Commands:
 	history  print every version of a goal, with its decisions
 	export   write the decision log of a mandate period as CSV or JSON
 	key      print the public key that signs the ledger's checkpoints
-	verify   check the log against every signed checkpoint, offline
+	verify   check the log against every signed checkpoint: offline, from a backup, or a server
+	backup   write each tenant's streams in the format of nats stream backup
 	help     describe a command: takt help <command>
 `)
 }

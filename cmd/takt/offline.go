@@ -86,12 +86,8 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	if c.Tenant != "all" {
-		for _, t := range splitList(c.Tenant) {
-			if !events.ValidTenant(t) {
-				return nil, fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", t)
-			}
-		}
+	if err := c.checkTenants(); err != nil {
+		return nil, err
 	}
 	o := &offline{flags: c, logger: quietLogger(stderr)}
 	var err error
@@ -104,6 +100,19 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 	o.store = events.NewStore(o.log.read)
 	o.store.Logger = o.logger
 	return o, nil
+}
+
+// checkTenants checks each tenant --tenant lists, unless it is all.
+func (c offlineFlags) checkTenants() error {
+	if c.Tenant == "all" {
+		return nil
+	}
+	for _, t := range splitList(c.Tenant) {
+		if !events.ValidTenant(t) {
+			return fmt.Errorf("--tenant %q is not a tenant id (a-z, 0-9 and '-', starting with a letter)", t)
+		}
+	}
+	return nil
 }
 
 // head is the tenant's last stream sequence; a tenant without a stream is an error that says so.

@@ -22,19 +22,44 @@ import (
 	"github.com/taktledger/takt/projections"
 )
 
-// runVerify is `takt verify`: offline, from a data directory (or against a NATS given by
-// --nats-url), it recomputes each tenant's Merkle tree from the events and checks every checkpoint
-// against it — signature, root, consistency with the one before, inclusion of its last event — and
-// fails naming the sequence of the first event that does not match.
+// verifyFlags are takt verify's flags: where the log is, which tenants, and the key.
+type verifyFlags struct {
+	offlineFlags
+	Key    string // the verifier key, or a file holding it
+	Backup string // a directory of stream backups
+}
+
+const verifyUsage = `Usage: takt verify [flags]
+
+Verifies the log of each tenant against its signed checkpoints: it recomputes the Merkle tree from
+the events and checks every checkpoint's signature, root, consistency with the one before and the
+inclusion of its last event, and fails naming the sequence of the first event that does not match.
+
+The log is read from one of:
+
+  --data DIR       a data directory (the default), offline: stop takt serve on it first, or
+                   verify a copy of it; its tree files narrow a mismatch down to one event
+  --nats-url URL   a NATS server or cluster holding the streams (with --data for the tree files)
+  --backup DIR     stream backups as takt backup or nats stream backup write them
+                   (DIR/TAKT_<TENANT> and DIR/TAKT_<TENANT>_CHECKPOINTS), restored into a NATS
+                   of its own in a temporary directory; nothing needs restoring beforehand
+
+Give --key the key published in the minutes: the data directory's own key proves nothing to an
+auditor, and --backup takes none from anywhere else. docs/auditing.md says it step by step.
+
+`
+
+// runVerify is `takt verify`.
 func runVerify(ctx context.Context, args []string) error {
-	var c offlineFlags
+	var c verifyFlags
 	c.DataDir = DefaultConfig().DataDir
 	fs := flag.NewFlagSet("takt verify", flag.ContinueOnError)
 	c.logConfig.flags(fs)
-	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the data directory holds")
-	keyArg := fs.String("key", "", "the verifier `key` (name+hash+base64) or a file holding it; by default <data>/keys/"+audit.VerifierKeyFile+", which proves nothing to an auditor")
+	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the data directory, NATS or backup holds")
+	fs.StringVar(&c.Key, "key", "", "the verifier `key` (name+hash+base64) or a file holding it; by default <data>/keys/"+audit.VerifierKeyFile+", which proves nothing to an auditor")
+	fs.StringVar(&c.Backup, "backup", "", "verify the stream backups in this `directory` instead of a data directory's log")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: takt verify [flags]\n\nVerifies the log of each tenant against its signed checkpoints, offline. Stop takt serve on the\ndata directory first, or verify a copy of it.\n\n")
+		fmt.Fprint(fs.Output(), verifyUsage)
 		fs.PrintDefaults()
 	}
 	rest, err := parse(fs, args)
@@ -44,50 +69,145 @@ func runVerify(ctx context.Context, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("takt verify takes no arguments, got %q", rest)
 	}
-	return verify(ctx, os.Stdout, os.Stderr, c, *keyArg)
+	return verify(ctx, os.Stdout, os.Stderr, c)
 }
 
-// verify verifies the logs of the tenants c names with the verifier key in keyArg (or the data
+// verify verifies the logs of the tenants c names with the verifier key c gives (or the data
 // directory's own) and writes what it checked to w.
-func verify(ctx context.Context, w, stderr io.Writer, c offlineFlags, keyArg string) error {
-	var verifier note.Verifier
-	if keyArg != "" {
-		v, err := audit.ParseVerifierKey(keyArg)
-		if err != nil {
-			return err
-		}
-		verifier = v
-	} else {
-		k, err := audit.LoadKey(keyDir(c.DataDir))
-		if err != nil {
-			return fmt.Errorf("no --key given and %w", err)
-		}
-		verifier = k.Verifier
-		fmt.Fprintf(w, "key          %s, from the data directory: pass --key with the published key to verify against it\n", k.VKey)
+func verify(ctx context.Context, w, stderr io.Writer, c verifyFlags) error {
+	if c.Backup != "" && c.NATSURL != "" {
+		return errors.New("--backup and --nats-url both say where the log is: give one")
 	}
-
-	o, err := openOffline(ctx, c, stderr)
+	if err := errors.Join(c.check(), c.checkTenants()); err != nil {
+		return err
+	}
+	verifier, err := c.verifier(w)
 	if err != nil {
 		return err
 	}
-	defer o.Close()
-	o.store.Timeout = time.Minute
+	src, err := openVerifySource(ctx, w, stderr, c)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
 	tenants := splitList(c.Tenant)
 	if c.Tenant == "all" {
-		if tenants, err = tenantsIn(ctx, o.log.read); err != nil {
+		if tenants, err = src.tenants(ctx); err != nil {
 			return err
-		}
-		if len(tenants) == 0 {
-			return fmt.Errorf("%s holds no tenant's log", c.DataDir)
 		}
 	}
 	for _, tenant := range tenants {
-		if err := verifyTenant(ctx, w, c.DataDir, o.store, tenant, verifier); err != nil {
+		if err := verifyTenant(ctx, w, src, tenant, verifier); err != nil {
 			return fmt.Errorf("tenant %s: %w", tenant, err)
 		}
 	}
 	return nil
 }
+
+// verifier reads --key, or else the data directory's key, saying so.
+func (c verifyFlags) verifier(w io.Writer) (note.Verifier, error) {
+	if c.Key != "" {
+		return audit.ParseVerifierKey(c.Key)
+	}
+	if c.Backup != "" {
+		return nil, errors.New("--backup needs --key: the key published in the minutes (takt key prints it)")
+	}
+	k, err := audit.LoadKey(keyDir(c.DataDir))
+	if err != nil {
+		return nil, fmt.Errorf("no --key given and %w", err)
+	}
+	fmt.Fprintf(w, "key          %s, from the data directory: pass --key with the published key to verify against it\n", k.VKey)
+	return k.Verifier, nil
+}
+
+// verifySource is where takt verify reads the logs and checkpoints of tenants.
+type verifySource interface {
+	// tenants lists the tenants whose logs it holds.
+	tenants(ctx context.Context) ([]string, error)
+	// checkpoints returns the tenant's checkpoints, in order; none when it has no checkpoint log.
+	checkpoints(ctx context.Context, tenant string) ([]domain.Checkpoint, error)
+	// read passes the tenant's stored events to fn, from sequence 1 in order.
+	read(ctx context.Context, tenant string, fn func(domain.Record) error) error
+	// reference returns a copy of the tenant's tree to take proofs from, not trusted, and a
+	// function that releases it; nil when there is none.
+	reference(ctx context.Context, tenant string, cps []domain.Checkpoint) (*audit.Reference, func() error, error)
+	Close() error
+}
+
+// openVerifySource opens the log c names: a data directory's, a NATS server's, or backups
+// restored into a NATS of their own.
+func openVerifySource(ctx context.Context, w, stderr io.Writer, c verifyFlags) (verifySource, error) {
+	if c.Backup != "" {
+		var tenants []string
+		if c.Tenant != "all" {
+			tenants = splitList(c.Tenant)
+		}
+		r, err := restoreBackups(ctx, c.Backup, tenants, stderr)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range r.restored {
+			fmt.Fprintf(w, "backup       %s: %s (seq %d to %d) from %s, restored into a scratch NATS\n", b.Stream, plural(b.Msgs, "message", "messages"), b.FirstSeq, b.LastSeq, b.Dir)
+		}
+		return &storeSource{store: r.store, where: c.Backup, close: r.Close}, nil
+	}
+	o, err := openOffline(ctx, c.offlineFlags, stderr)
+	if err != nil {
+		return nil, err
+	}
+	o.store.Timeout = time.Minute
+	where := c.DataDir
+	if c.NATSURL != "" {
+		where = c.NATSURL
+	}
+	return &storeSource{store: o.store, where: where, dataDir: c.DataDir, close: o.Close}, nil
+}
+
+// storeSource reads the logs from JetStream, and the tree files from dataDir when it is set.
+type storeSource struct {
+	store   *events.Store
+	where   string // the data directory, NATS or backup, for messages
+	dataDir string
+	close   func() error
+}
+
+func (s *storeSource) tenants(ctx context.Context) ([]string, error) {
+	out, err := tenantsIn(ctx, s.store.Conn)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%s holds no tenant's log", s.where)
+	}
+	return out, err
+}
+
+func (s *storeSource) checkpoints(ctx context.Context, tenant string) ([]domain.Checkpoint, error) {
+	var cps []domain.Checkpoint
+	err := s.store.ReadCheckpoints(ctx, tenant, 1, func(c domain.Checkpoint) error {
+		cps = append(cps, c)
+		return nil
+	})
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		err = nil
+	}
+	return cps, err
+}
+
+func (s *storeSource) read(ctx context.Context, tenant string, fn func(domain.Record) error) error {
+	return s.store.ReadRaw(ctx, tenant, 1, fn)
+}
+
+func (s *storeSource) reference(ctx context.Context, tenant string, _ []domain.Checkpoint) (*audit.Reference, func() error, error) {
+	path := treePath(s.dataDir, tenant)
+	if s.dataDir == "" || !fileExists(path) {
+		return nil, nil, nil
+	}
+	tree := projections.NewTree(path, tenant)
+	if err := tree.Open(ctx); err != nil {
+		return nil, nil, err
+	}
+	return &audit.Reference{Size: tree.Size(), Hashes: tree.Hashes(ctx)}, tree.Close, nil
+}
+
+func (s *storeSource) Close() error { return s.close() }
 
 // tenantsIn lists the tenants whose event streams the server holds.
 func tenantsIn(ctx context.Context, nc *nats.Conn) ([]string, error) {
@@ -109,28 +229,25 @@ func tenantsIn(ctx context.Context, nc *nats.Conn) ([]string, error) {
 	return out, nil
 }
 
-func verifyTenant(ctx context.Context, w io.Writer, dataDir string, store *events.Store, tenant string, verifier note.Verifier) error {
+func verifyTenant(ctx context.Context, w io.Writer, src verifySource, tenant string, verifier note.Verifier) error {
 	start := time.Now()
-	var cps []domain.Checkpoint
-	if err := store.ReadCheckpoints(ctx, tenant, 1, func(c domain.Checkpoint) error {
-		cps = append(cps, c)
-		return nil
-	}); err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+	cps, err := src.checkpoints(ctx, tenant)
+	if err != nil {
 		return err
 	}
 	opts := audit.Options{Tenant: tenant, Verifiers: note.VerifierList(verifier)}
-	if path := treePath(dataDir, tenant); fileExists(path) {
-		tree := projections.NewTree(path, tenant)
-		if err := tree.Open(ctx); err != nil {
-			return err
-		}
-		defer tree.Close()
-		opts.Reference = &audit.Reference{Size: tree.Size(), Hashes: tree.Hashes(ctx)}
+	ref, release, err := src.reference(ctx, tenant, cps)
+	if err != nil {
+		return err
 	}
+	if release != nil {
+		defer release()
+	}
+	opts.Reference = ref
 	report, err := audit.Verify(ctx, opts, func(fn func(domain.Record) error) error {
-		return store.ReadRaw(ctx, tenant, 1, fn)
+		return src.read(ctx, tenant, fn)
 	}, cps)
-	printReport(w, report, verifier, opts.Reference != nil, time.Since(start))
+	printReport(w, report, verifier, ref, time.Since(start))
 	if err != nil {
 		fmt.Fprintf(w, "FAILED       %v\n", err)
 		return err
@@ -142,14 +259,14 @@ func verifyTenant(ctx context.Context, w io.Writer, dataDir string, store *event
 	return nil
 }
 
-func printReport(w io.Writer, r *audit.Report, v note.Verifier, tree bool, took time.Duration) {
+func printReport(w io.Writer, r *audit.Report, v note.Verifier, ref *audit.Reference, took time.Duration) {
 	fmt.Fprintf(w, "tenant       %s\n", r.Tenant)
 	fmt.Fprintf(w, "events       %d read and hashed (seq 1 to %d) in %s\n", r.Events, r.Events, took.Round(time.Millisecond))
 	fmt.Fprintf(w, "checkpoints  %d read, %d signatures verified with key %s+%08x\n", r.Checkpoints, r.Signatures, v.Name(), v.KeyHash())
 	fmt.Fprintf(w, "roots        %d checkpoints match the recomputed tree\n", r.Roots)
 	fmt.Fprintf(w, "inclusion    %d proofs verified (the last event of each checkpoint), from the %s\n", r.Inclusion, r.ProofSource)
 	fmt.Fprintf(w, "consistency  %d proofs verified (each checkpoint against the one before), from the %s\n", r.Consistency, r.ProofSource)
-	if !tree {
+	if ref == nil {
 		fmt.Fprintf(w, "tree file    none: a mismatch is located between two checkpoints, not to one event\n")
 	}
 	if c := r.Last; c != nil {

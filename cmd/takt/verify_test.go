@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -11,8 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/taktledger/takt/audit"
 	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
+	"github.com/taktledger/takt/projections"
 )
 
 // A data directory written by takt serve with its checkpointers verifies; checked with another
@@ -57,7 +64,7 @@ func TestVerify_DataDirectory(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := verify(ctx, &out, io.Discard, offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "all"}, ""); err != nil {
+	if err := verify(ctx, &out, io.Discard, verifyFlags{offlineFlags: offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "all"}}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	t.Log("\n" + out.String())
@@ -70,7 +77,7 @@ func TestVerify_DataDirectory(t *testing.T) {
 
 	// The published key, given as a file, verifies; another key does not.
 	vkey := filepath.Join(data, "keys", audit.VerifierKeyFile)
-	if err := verify(ctx, io.Discard, io.Discard, offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "demo"}, vkey); err != nil {
+	if err := verify(ctx, io.Discard, io.Discard, verifyFlags{offlineFlags: offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "demo"}, Key: vkey}); err != nil {
 		t.Errorf("with the key file: %v", err)
 	}
 	other, _, err := audit.LoadOrCreateKey(t.TempDir(), "")
@@ -78,7 +85,7 @@ func TestVerify_DataDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	err = verify(ctx, &out, io.Discard, offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "all"}, other.VKey)
+	err = verify(ctx, &out, io.Discard, verifyFlags{offlineFlags: offlineFlags{logConfig: logConfig{DataDir: data}, Tenant: "all"}, Key: other.VKey})
 	if err == nil || !strings.Contains(err.Error(), "checkpoint 1 (size 3): signed by key takt+") {
 		t.Errorf("with another key: %v\n%s", err, out.String())
 	}
@@ -95,4 +102,225 @@ func TestVerify_DataDirectory(t *testing.T) {
 	if err != nil || kerr != nil || strings.TrimSpace(string(printed)) != key.VKey {
 		t.Errorf("takt key printed %q, %v, %v", printed, err, kerr)
 	}
+}
+
+// auditedData records a short term in a data directory through takt serve, then brings the tree
+// and the checkpoints up to the log's head offline, so that nothing is left to a background
+// checkpointer: checkpoint 1 at the annual report (size 3), checkpoint 2 of all 8 events. It
+// returns the data directory and its key.
+func auditedData(t *testing.T) (string, *audit.Key) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	m := mustRun(t, cfg)
+	decided := domain.Decided{Period: "2023-2026", Decision: domain.DecisionRef{Organ: "kf", MeetingDate: "2024-04-14", Paragraph: "30", CaseNumber: "KS 2024/30"}}
+	commands := []domain.Command{
+		&domain.RegisterOrgan{ID: "kf", Name: "Kommunfullmäktige", Kind: "council"},
+		&domain.OpenPeriod{ID: "2023-2026"},
+		&domain.AdoptFollowUp{ID: "ar2023", Point: "annual", Year: 2023, Title: "Årsredovisning 2023", AsOf: "2023-12-31", Decided: decided},
+	}
+	for _, id := range []string{"ks", "bun", "sbn", "kfn", "vn"} {
+		commands = append(commands, &domain.RegisterOrgan{ID: id, Name: "Nämnd " + id, Kind: "committee", Parent: "kf"})
+	}
+	for _, c := range commands {
+		if _, err := m.ledger.Record(ctx, domain.Request{Tenant: "demo", Actor: "test", Command: c}); err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	o, err := openOffline(ctx, offlineFlags{logConfig: logConfig{DataDir: cfg.DataDir}, Tenant: "demo"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	key, err := audit.LoadKey(keyDir(cfg.DataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := projections.NewTree(treePath(cfg.DataDir, "demo"), "demo")
+	if err := tree.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	cp := projections.NewCheckpointer(tree, o.store, o.store, key)
+	cp.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := cp.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if size, err := cp.CatchUp(ctx); err != nil || size != 8 {
+		t.Fatalf("tree of %d events, %v; want 8", size, err)
+	}
+	if err := errors.Join(cp.Publish(ctx), cp.Checkpoint(ctx, "interval")); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := tree.Checkpoints(ctx)
+	if err != nil || len(cps) != 2 || cps[0].Size != 3 || cps[1].Size != 8 {
+		t.Fatalf("checkpoints %+v, %v; want sizes 3 and 8", cps, err)
+	}
+	return cfg.DataDir, key
+}
+
+// takt backup writes the streams in the format of nats stream backup, and takt verify --backup
+// verifies them as they are; a copy of them with an event rewritten, or with checkpoints signed by
+// another key, fails naming the sequence or the checkpoint.
+func TestVerify_Backup(t *testing.T) {
+	ctx := context.Background()
+	data, key := auditedData(t)
+	dir := filepath.Join(t.TempDir(), "2026-11-23")
+	out, err := cli(t, func(ctx context.Context, args []string, out, errs *bytes.Buffer) error {
+		return runBackup(ctx, args, out, errs)
+	}, "--data", data, "--out", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "TAKT_DEMO_CHECKPOINTS") || !strings.Contains(lines[0], "2 messages (seq 1 to 2)") ||
+		!strings.HasPrefix(lines[1], "TAKT_DEMO ") || !strings.Contains(lines[1], "8 messages (seq 1 to 8)") {
+		t.Errorf("takt backup printed\n%s", out)
+	}
+	for _, stream := range []string{"TAKT_DEMO", "TAKT_DEMO_CHECKPOINTS"} {
+		for _, file := range []string{events.BackupMetaFile, events.BackupDataFile} {
+			if _, err := os.Stat(filepath.Join(dir, stream, file)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
+	verifyBackup := func(dir string, flags verifyFlags) (string, error) {
+		var out bytes.Buffer
+		flags.Backup = dir
+		if flags.Tenant == "" {
+			flags.Tenant = "all"
+		}
+		err := verify(ctx, &out, io.Discard, flags)
+		t.Logf("%v\n%s", err, out.String())
+		return out.String(), err
+	}
+	report, err := verifyBackup(dir, verifyFlags{Key: key.VKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"backup       TAKT_DEMO: 8 messages (seq 1 to 8) from " + filepath.Join(dir, "TAKT_DEMO") + ", restored",
+		"tenant       demo", "events       8 read and hashed", "checkpoints  2 read, 2 signatures verified", "roots        2 checkpoints match",
+		"inclusion    2 proofs verified", "consistency  1 proofs verified", "last         checkpoint 2, size 8", "\nok\n"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	for _, tt := range []struct {
+		dir   string
+		flags verifyFlags
+		want  string
+	}{
+		{dir, verifyFlags{}, "--backup needs --key"},
+		{dir, verifyFlags{offlineFlags: offlineFlags{Tenant: "falun"}, Key: key.VKey}, "holds no backup of TAKT_FALUN, the event stream of tenant falun"},
+		{filepath.Join(dir, "TAKT_DEMO"), verifyFlags{Key: key.VKey}, "no checkpoint to verify the log against"},
+		{t.TempDir(), verifyFlags{Key: key.VKey}, "holds no backup of a takt event stream"},
+	} {
+		if _, err := verifyBackup(tt.dir, tt.flags); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s %+v: %v, want %q", tt.dir, tt.flags, err, tt.want)
+		}
+	}
+
+	// The backup restored, copied with one change into streams of the same names, and backed up
+	// again: a copy an operator could hand over.
+	restored := events.NewStore(natstestConn(t))
+	for _, stream := range []string{"TAKT_DEMO", "TAKT_DEMO_CHECKPOINTS"} {
+		if _, err := restored.RestoreStream(ctx, filepath.Join(dir, stream), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewritten := tamperedBackup(t, restored, func(stream string, seq uint64, m *nats.Msg) {
+		if stream == "TAKT_DEMO" && seq == 5 {
+			m.Data = bytes.Replace(m.Data, []byte(`Nämnd bun`), []byte(`Nämnd BUN`), 1)
+		}
+	})
+	report, err = verifyBackup(rewritten, verifyFlags{Key: key.VKey})
+	if err == nil || !strings.HasPrefix(err.Error(), "tenant demo: seq 4: the events from seq 4 to 8 do not hash to the root checkpoint 2 (size 8) commits to") ||
+		!strings.Contains(report, "roots        1 checkpoints match") || !strings.Contains(report, "FAILED       seq 4:") {
+		t.Errorf("an event rewritten: %v", err)
+	}
+	other, _, err := audit.LoadOrCreateKey(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resigned := tamperedBackup(t, restored, func(stream string, seq uint64, m *nats.Msg) {
+		if stream == "TAKT_DEMO_CHECKPOINTS" {
+			_, size, root, err := audit.ReadCheckpoint(m.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Data, err = other.Sign("demo", size, root); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if _, err := verifyBackup(resigned, verifyFlags{Key: key.VKey}); err == nil || !strings.Contains(err.Error(), "checkpoint 1 (size 3): signed by key takt+") {
+		t.Errorf("checkpoints from another key: %v", err)
+	}
+}
+
+// natstestConn starts a NATS of the test's own and connects to it.
+func natstestConn(t *testing.T) *nats.Conn {
+	t.Helper()
+	nc, err := natstest.Server(t).InProcessConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// tamperedBackup copies the tenant demo's streams from src, message by message, into streams of
+// the same names and configuration on a NATS of its own, letting edit change each message first,
+// and backs the copies up. It returns the backup's directory.
+func tamperedBackup(t *testing.T, src *events.Store, edit func(stream string, seq uint64, m *nats.Msg)) string {
+	t.Helper()
+	ctx := context.Background()
+	from, err := jetstream.New(src.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := events.NewStore(natstestConn(t))
+	to, err := jetstream.New(dst.Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "copy")
+	for _, name := range []string{"TAKT_DEMO_CHECKPOINTS", "TAKT_DEMO"} {
+		stream, err := from.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := stream.CachedInfo()
+		if _, err := to.CreateStream(ctx, info.Config); err != nil {
+			t.Fatal(err)
+		}
+		for seq := uint64(1); seq <= info.State.LastSeq; seq++ {
+			raw, err := stream.GetMsg(ctx, seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &nats.Msg{Subject: raw.Subject, Data: raw.Data, Header: nats.Header{}}
+			for k, v := range raw.Header {
+				// Publishing them again would set the expectations and batches of the first time.
+				if !strings.HasPrefix(k, "Nats-Expected-") && !strings.HasPrefix(k, "Nats-Batch-") {
+					m.Header[k] = v
+				}
+			}
+			edit(name, seq, m)
+			if ack, err := to.PublishMsg(ctx, m); err != nil || ack.Sequence != seq {
+				t.Fatalf("%s seq %d: %+v, %v", name, seq, ack, err)
+			}
+		}
+		if _, err := dst.BackupStream(ctx, name, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/events"
+)
+
+// runBackup is `takt backup`: each tenant's checkpoint stream and event stream written to a
+// directory in the format of `nats stream backup`, which `nats stream restore` and
+// `takt verify --backup` read.
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c offlineFlags
+	c.DataDir = DefaultConfig().DataDir
+	fs := flag.NewFlagSet("takt backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.logConfig.flags(fs)
+	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the server holds")
+	out := fs.String("out", "", "the `directory` to write the backups to, one subdirectory per stream (required)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: takt backup --out DIR [flags]
+
+Backs up each tenant's streams as `+"`nats stream backup`"+` does: DIR/TAKT_<TENANT>_CHECKPOINTS and
+DIR/TAKT_<TENANT>, each a backup.json and a stream.tar.s2. The checkpoints are backed up first, so
+every checkpoint in the backup covers events that are in it. takt serve may go on writing meanwhile
+with --nats-url; the embedded NATS of a data directory needs takt serve stopped.
+
+Restore with `+"`nats stream restore DIR/TAKT_<TENANT>`"+`; verify without restoring with
+`+"`takt verify --backup DIR --key <published key>`"+`.
+
+`)
+		fs.PrintDefaults()
+	}
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 0:
+		return fmt.Errorf("takt backup takes no arguments, got %q", rest)
+	case *out == "":
+		return errors.New("takt backup needs --out: the directory to write the backups to")
+	}
+	if err := errors.Join(c.check(), c.checkTenants()); err != nil {
+		return err
+	}
+	store, closeLog, err := openBackupSource(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	tenants := splitList(c.Tenant)
+	if c.Tenant == "all" {
+		if tenants, err = tenantsIn(ctx, store.Conn); err != nil {
+			return err
+		}
+		if len(tenants) == 0 {
+			return errors.New("the log holds no tenant's stream")
+		}
+	}
+	for _, tenant := range tenants {
+		if err := backupTenant(ctx, stdout, store, tenant, *out); err != nil {
+			return fmt.Errorf("tenant %s: %w", tenant, err)
+		}
+	}
+	return nil
+}
+
+// openBackupSource opens the log c names for reading its streams: an external NATS as it is, with
+// takt serve running, or the embedded one of a data directory, which takes the directory.
+func openBackupSource(ctx context.Context, c offlineFlags, stderr io.Writer) (*events.Store, func() error, error) {
+	if c.NATSURL == "" {
+		o, err := openOffline(ctx, c, stderr)
+		if err != nil {
+			return nil, nil, err
+		}
+		return o.store, o.Close, nil
+	}
+	l, err := openLog(ctx, c.logConfig, quietLogger(stderr))
+	if err != nil {
+		return nil, nil, err
+	}
+	store := events.NewStore(l.read)
+	store.Logger = quietLogger(stderr)
+	return store, l.Close, nil
+}
+
+// backupTenant backs up the tenant's checkpoint stream, then its event stream, into dir.
+func backupTenant(ctx context.Context, w io.Writer, store *events.Store, tenant, dir string) error {
+	if _, err := store.Head(ctx, tenant); err != nil {
+		return err
+	}
+	streams := []string{events.CheckpointStreamName(tenant), events.StreamName(tenant)}
+	for _, stream := range streams {
+		start := time.Now()
+		b, err := store.BackupStream(ctx, stream, filepath.Join(dir, stream))
+		if stream == streams[0] && domain.ErrorCode(err) == domain.ENOTFOUND {
+			fmt.Fprintf(w, "%-28s none: the tenant has no checkpoint yet\n", stream)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-28s %s: %s (seq %d to %d) in %s\n", stream, b.Dir, plural(b.Msgs, "message", "messages"),
+			b.FirstSeq, b.LastSeq, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// restoredBackups is a directory of stream backups restored into a NATS of its own, in a
+// temporary directory, for verify to read: the auditor needs no NATS, and the backup is not
+// changed.
+type restoredBackups struct {
+	dir      string
+	nats     *events.Server
+	store    *events.Store
+	restored []*events.Backup
+}
+
+// restoreBackups finds the stream backups in dir — dir itself, or its subdirectories, as
+// `nats stream backup` and `takt backup` lay them out — and restores the event and checkpoint
+// streams of the tenants named (all: every tenant with an event stream there) into a NATS started
+// for them. Close stops it and removes what it stored.
+func restoreBackups(ctx context.Context, dir string, tenants []string, stderr io.Writer) (*restoredBackups, error) {
+	found, err := findBackups(dir)
+	if err != nil {
+		return nil, err
+	}
+	byTenant := map[string][]*events.Backup{}
+	for _, b := range found {
+		tenant, ok := strings.CutPrefix(b.Stream, events.StreamPrefix)
+		if !ok {
+			continue // another application's stream
+		}
+		tenant = strings.ToLower(strings.TrimSuffix(tenant, events.CheckpointStreamSuffix))
+		byTenant[tenant] = append(byTenant[tenant], b)
+	}
+	if len(tenants) == 0 {
+		for t, bs := range byTenant {
+			if hasStream(bs, events.StreamName(t)) {
+				tenants = append(tenants, t)
+			}
+		}
+		if len(tenants) == 0 {
+			return nil, fmt.Errorf("%s holds no backup of a takt event stream (TAKT_<TENANT>/%s)", dir, events.BackupMetaFile)
+		}
+	}
+	sort.Strings(tenants)
+	for _, t := range tenants {
+		if !hasStream(byTenant[t], events.StreamName(t)) {
+			return nil, fmt.Errorf("%s holds no backup of %s, the event stream of tenant %s", dir, events.StreamName(t), t)
+		}
+	}
+
+	r := &restoredBackups{}
+	if r.dir, err = os.MkdirTemp("", "takt-verify-"); err != nil {
+		return nil, err
+	}
+	r.nats = events.NewServer()
+	r.nats.StoreDir = r.dir
+	r.nats.SyncAlways = false // a scratch copy
+	r.nats.Logger = quietLogger(stderr).With("component", "nats")
+	if err := r.nats.Open(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("embedded nats: %w", err), r.Close())
+	}
+	nc, err := r.nats.InProcessConn()
+	if err != nil {
+		return nil, errors.Join(err, r.Close())
+	}
+	r.store = events.NewStore(nc)
+	r.store.Logger = quietLogger(stderr)
+	r.store.Timeout = time.Minute
+	for _, t := range tenants {
+		for _, b := range byTenant[t] {
+			if _, err := r.store.RestoreStream(ctx, b.Dir, 1); err != nil {
+				return nil, errors.Join(err, r.Close())
+			}
+			r.restored = append(r.restored, b)
+		}
+	}
+	return r, nil
+}
+
+// findBackups returns the stream backups in dir and its subdirectories.
+func findBackups(dir string) ([]*events.Backup, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*events.Backup
+	for _, d := range append([]string{dir}, subdirs(dir, entries)...) {
+		b, err := events.ReadBackup(d)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		for _, o := range out {
+			if o.Stream == b.Stream {
+				return nil, fmt.Errorf("%s and %s are both backups of %s: verify one at a time", o.Dir, b.Dir, b.Stream)
+			}
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func subdirs(dir string, entries []os.DirEntry) []string {
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+func hasStream(bs []*events.Backup, stream string) bool {
+	for _, b := range bs {
+		if b.Stream == stream {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the NATS and removes its store.
+func (r *restoredBackups) Close() error {
+	var errs []error
+	if r.store != nil {
+		r.store.Conn.Close()
+	}
+	if r.nats != nil {
+		errs = append(errs, r.nats.Close())
+	}
+	if r.dir != "" {
+		errs = append(errs, os.RemoveAll(r.dir))
+	}
+	return errors.Join(errs...)
+}
