@@ -65,15 +65,12 @@ func (s *Server) record(newCommand func(*http.Request) domain.Command) http.Hand
 	}
 }
 
-// request reads what the headers and the path say about a command: tenant, actor, If-Match and
-// Idempotency-Key.
+// request reads what the path and the headers say about a command: tenant, If-Match and
+// Idempotency-Key. Who records it is the authenticated principal, never what the request says.
 func (s *Server) request(r *http.Request) (domain.Request, error) {
-	req := domain.Request{Tenant: r.PathValue("tenant")}
+	req := domain.Request{Tenant: r.PathValue("tenant"), Principal: principalOf(r.Context()), Actor: "anonymous"}
 	var err error
 	if err = s.knownTenant(req.Tenant); err != nil {
-		return req, err
-	}
-	if req.Actor, err = actor(r); err != nil {
 		return req, err
 	}
 	if req.IfMatch, req.HasIfMatch, err = ifMatch(r.Header.Get("If-Match")); err != nil {
@@ -92,19 +89,6 @@ func (s *Server) knownTenant(tenant string) error {
 		return domain.NotFound("tenant", "Tenant %s is not served here.", tenant)
 	}
 	return nil
-}
-
-// actor names who records a request. Until authentication exists it is what the client says; this
-// is the one place that authentication will replace.
-func actor(r *http.Request) (string, error) {
-	a := r.Header.Get("X-Takt-Actor")
-	if a == "" {
-		return "anonymous", nil
-	}
-	if len(a) > 200 || !printable(a, true) {
-		return "", domain.Invalid("X-Takt-Actor", "printable", "X-Takt-Actor must be at most 200 printable characters.")
-	}
-	return a, nil
 }
 
 // ifMatch reads If-Match: a strong ETag ("12") or the bare sequence (12). Weak ETags, lists and *
@@ -136,16 +120,16 @@ func idempotencyKey(k string) (string, error) {
 	if len(k) > 200 {
 		return "", domain.Invalid("Idempotency-Key", "max_length", "Idempotency-Key is longer than 200 characters.")
 	}
-	if !printable(k, false) {
+	if !printable(k) {
 		return "", domain.Invalid("Idempotency-Key", "printable", "Idempotency-Key must be printable ASCII without spaces.")
 	}
 	return k, nil
 }
 
-// printable reports whether s is visible ASCII (and spaces, if allowed).
-func printable(s string, spaces bool) bool {
+// printable reports whether s is visible ASCII.
+func printable(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x21 || c > 0x7e) && !(spaces && c == ' ') {
+		if c := s[i]; c < 0x21 || c > 0x7e {
 			return false
 		}
 	}

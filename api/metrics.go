@@ -30,6 +30,12 @@ type Metrics struct {
 	// clients dropped for reading too slowly.
 	LiveClients prometheus.Gauge
 	LiveDropped prometheus.Counter
+	// Refusals counts requests refused before they were served: unauthorized (no token, or one
+	// malformed, unknown, expired or revoked) and forbidden (the token's tenant or role), by the
+	// rule, as the problem+json names it.
+	Refusals *prometheus.CounterVec
+	// RateLimited counts requests refused because their credential sent too many.
+	RateLimited prometheus.Counter
 
 	handler http.Handler
 }
@@ -58,8 +64,16 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "takt_live_dropped_clients_total",
 			Help: "Live-stream clients dropped for reading too slowly.",
 		}),
+		Refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "takt_http_refusals_total",
+			Help: "Requests refused before they were served, by code (unauthorized, forbidden) and rule (required, bearer, token, expired, revoked, tenant, role).",
+		}, []string{"code", "rule"}),
+		RateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "takt_http_rate_limited_total",
+			Help: "Requests refused because their credential sent more than the rate limit.",
+		}),
 	}
-	reg.MustRegister(m.Requests, m.Duration, m.Decisions, m.LiveClients, m.LiveDropped)
+	reg.MustRegister(m.Requests, m.Duration, m.Decisions, m.LiveClients, m.LiveDropped, m.Refusals, m.RateLimited)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m
 }
@@ -82,6 +96,20 @@ func (m *Metrics) liveDropped() {
 	}
 }
 
+// authFailed counts a request refused by its credential. A nil Metrics counts nothing.
+func (m *Metrics) authFailed(code, rule string) {
+	if m != nil {
+		m.Refusals.WithLabelValues(code, rule).Inc()
+	}
+}
+
+// rateLimited counts a request refused by the rate limit. A nil Metrics counts nothing.
+func (m *Metrics) rateLimited() {
+	if m != nil {
+		m.RateLimited.Inc()
+	}
+}
+
 // outcomes names the outcome of a command by its error code.
 var outcomes = map[string]string{
 	domain.EINVALID:     "invalid",
@@ -90,6 +118,7 @@ var outcomes = map[string]string{
 	domain.ENOTFOUND:    "not_found",
 	domain.EUNAVAILABLE: "unavailable",
 	domain.EINTERNAL:    "internal",
+	domain.EFORBIDDEN:   "forbidden",
 }
 
 // decided counts one command of a served tenant. Commands for tenants not served are not counted

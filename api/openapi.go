@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,20 +137,52 @@ func OpenAPI() []byte {
 	paths["/v1/openapi.yaml"] = map[string]any{"get": map[string]any{"operationId": "openapi", "summary": "This document.",
 		"responses": map[string]any{"200": map[string]any{"description": "OpenAPI 3.1"}}}}
 
+	schemas["TokenRequest"] = schemaOf(reflect.TypeOf(tokenRequest{}), schemas)
+	schemas["Token"] = schemaOf(reflect.TypeOf(domain.Token{}), schemas)
+	schemas["CreatedToken"] = schemaOf(reflect.TypeOf(createdToken{}), schemas)
+	schemas["Tokens"] = schemaOf(reflect.TypeOf(tokensAnswer{}), schemas)
+	tokenContent := func(name string) map[string]any {
+		return map[string]any{"application/json": map[string]any{"schema": ref("#/components/schemas/" + name)}}
+	}
+	paths["/v1/tenants/{tenant}/tokens"] = map[string]any{
+		"get": map[string]any{"operationId": "listTokens", "summary": "The tenant's bearer tokens, revoked ones too; never the tokens themselves.",
+			"parameters": []any{ref("#/components/parameters/tenant")},
+			"responses": map[string]any{"200": map[string]any{"description": "The tokens, oldest first.", "content": tokenContent("Tokens")},
+				"404": problemResponse("Unknown tenant.")}},
+		"post": map[string]any{"operationId": "createToken",
+			"summary":     "Create a bearer token for a role (and, for a secretary or reporter, an organ): the answer is the only time it is shown.",
+			"parameters":  []any{ref("#/components/parameters/tenant")},
+			"requestBody": map[string]any{"required": true, "content": tokenContent("TokenRequest")},
+			"responses": map[string]any{"201": map[string]any{"description": "The token and its description.", "content": tokenContent("CreatedToken")},
+				"400": problemResponse("Malformed input: the field and the rule."), "404": problemResponse("Unknown tenant.")}},
+	}
+	paths["/v1/tenants/{tenant}/tokens/{id}/revoke"] = map[string]any{"post": map[string]any{"operationId": "revokeToken",
+		"summary": "Revoke a token: it is refused from the next request on. Revoking a revoked token changes nothing.",
+		"parameters": []any{ref("#/components/parameters/tenant"),
+			map[string]any{"name": "id", "in": "path", "required": true, "schema": str()}},
+		"responses": map[string]any{"200": map[string]any{"description": "The token, revoked.", "content": tokenContent("Token")},
+			"404": problemResponse("Unknown tenant or token.")}}}
+	documentAccess(paths)
+
 	schemas["Receipt"] = map[string]any{"type": "object", "required": []string{"id", "kind", "etag", "events"}, "properties": map[string]any{
 		"id": str(), "kind": str(), "etag": map[string]any{"type": "integer", "description": "the target aggregate's last stream sequence"},
 		"events": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
 			"id": str(), "type": str(), "subject": str(), "seq": map[string]any{"type": "integer"}}}}}}
 	schemas["Problem"] = map[string]any{"type": "object", "description": "RFC 9457 problem details with takt's code, field and rule.",
 		"properties": map[string]any{"type": str(), "title": str(), "status": map[string]any{"type": "integer"}, "detail": str(),
-			"code":  map[string]any{"type": "string", "enum": []string{domain.EINVALID, domain.ENOTFOUND, domain.ECONFLICT, domain.ERULE, domain.EUNAVAILABLE, domain.EINTERNAL}},
+			"code": map[string]any{"type": "string", "enum": []string{domain.EINVALID, domain.ENOTFOUND, domain.ECONFLICT, domain.ERULE,
+				domain.EUNAVAILABLE, domain.EINTERNAL, domain.EUNAUTHORIZED, domain.EFORBIDDEN, domain.ELIMIT, eMethod}},
 			"field": str(), "rule": str(), "instance": str()}}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "takt", "version": "1",
 			"description": "The ledger of a municipality's planning decisions. Every command appends immutable events; errors are problem+json naming the field and the rule."},
-		"paths": paths,
-		"components": map[string]any{"schemas": schemas, "parameters": map[string]any{
+		"paths":    paths,
+		"security": []any{map[string]any{"bearer": []string{}}},
+		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
+			"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "A takt token (takt token create, or POST /tokens), or a JWT of the identity provider takt is configured to trust. docs/security.md."},
+		}, "parameters": map[string]any{
 			"tenant": map[string]any{"name": "tenant", "in": "path", "required": true, "schema": map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"}},
 			"If-Match": map[string]any{"name": "If-Match", "in": "header", "schema": str(),
 				"description": "The ETag (stream sequence) of the aggregate as read: the command fails with 409 if it has changed."},
@@ -159,6 +192,32 @@ func OpenAPI() []byte {
 	}
 	b, _ := json.MarshalIndent(doc, "", "  ")
 	return append(b, '\n')
+}
+
+// documentAccess documents who may use each operation, from the routes themselves: the roles, and the
+// 401, 403 and 429 answers; the routes outside the tenants ask for no credential.
+func documentAccess(paths map[string]any) {
+	for _, r := range accessTable() {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		ops, _ := paths[strings.TrimSuffix(path, "{$}")].(map[string]any)
+		op, _ := ops[strings.ToLower(method)].(map[string]any)
+		if op == nil {
+			continue // the dashboard's files
+		}
+		if r.access.roles == nil {
+			op["security"] = []any{}
+			continue
+		}
+		op["x-takt-roles"] = r.access.roles
+		forbidden := "The token is another tenant's, or its role is not " + roleList(r.access) + "."
+		if method == "POST" && (slices.Contains(r.access.roles, domain.RoleSecretary) || slices.Contains(r.access.roles, domain.RoleReporter)) {
+			forbidden += " Or its organ may not record this: the field names what is outside the organ's reach (docs/security.md)."
+		}
+		responses := op["responses"].(map[string]any)
+		responses["401"] = problemResponse("No bearer token, or one that is malformed, unknown, expired or revoked; WWW-Authenticate says which.")
+		responses["403"] = problemResponse(forbidden)
+		responses["429"] = problemResponse("Too many requests with this token; Retry-After says when to try again.")
+	}
 }
 
 func responses() map[string]any {

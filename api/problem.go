@@ -13,13 +13,16 @@ const eMethod = "method_not_allowed"
 
 // statuses is the only table from error codes to HTTP statuses.
 var statuses = map[string]int{
-	domain.EINVALID:     http.StatusBadRequest,
-	domain.ENOTFOUND:    http.StatusNotFound,
-	domain.ECONFLICT:    http.StatusConflict,
-	domain.ERULE:        http.StatusUnprocessableEntity,
-	domain.EUNAVAILABLE: http.StatusServiceUnavailable,
-	domain.EINTERNAL:    http.StatusInternalServerError,
-	eMethod:             http.StatusMethodNotAllowed,
+	domain.EINVALID:      http.StatusBadRequest,
+	domain.ENOTFOUND:     http.StatusNotFound,
+	domain.ECONFLICT:     http.StatusConflict,
+	domain.ERULE:         http.StatusUnprocessableEntity,
+	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	domain.EINTERNAL:     http.StatusInternalServerError,
+	domain.EUNAUTHORIZED: http.StatusUnauthorized,
+	domain.EFORBIDDEN:    http.StatusForbidden,
+	domain.ELIMIT:        http.StatusTooManyRequests,
+	eMethod:              http.StatusMethodNotAllowed,
 }
 
 // Problem is an RFC 9457 problem detail, with takt's code, and the field and rule at fault.
@@ -50,6 +53,9 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	var e *domain.Error
 	if errors.As(err, &e) && code != domain.EINTERNAL {
 		p.Field, p.Rule = e.Field, e.Rule
+		if code == domain.EUNAUTHORIZED {
+			w.Header().Set("WWW-Authenticate", challenge(e))
+		}
 	}
 	if code == domain.EINTERNAL {
 		p.Detail = "Internal error."

@@ -23,6 +23,7 @@ type query struct {
 	params  []param
 	result  any // a value of the answer's type, for OpenAPI
 	serve   func(s *Server, r *http.Request, q *queryArgs) (any, error)
+	access  access // who may ask it; readers when not set
 }
 
 // param is a query-string parameter.
@@ -101,6 +102,11 @@ var queries = []query{
 				return nil, err
 			}
 			vs, err := s.Queries.GoalHistory(r.Context(), q.tenant, id(r), f, q.opts)
+			if !personal(r) {
+				for i := range vs {
+					vs[i].Actor = "" // personal data: the public sees the decision, not who recorded it
+				}
+			}
 			return historyAnswer{vs}, err
 		}},
 	{path: "/indicators/{id}", id: "getIndicator", result: domain.IndicatorView{},
@@ -127,7 +133,7 @@ var queries = []query{
 		serve: func(s *Server, r *http.Request, q *queryArgs) (any, error) {
 			return s.Queries.FollowUp(r.Context(), q.tenant, id(r), q.opts)
 		}},
-	{path: "/audit", id: "auditLog", result: auditAnswer{},
+	{path: "/audit", id: "auditLog", result: auditAnswer{}, access: auditors,
 		summary: "The decision log of a mandate period, one row per version, in the order recorded; as CSV with format=csv or Accept: text/csv.",
 		params: []param{
 			{name: "period", typ: "string", desc: "The mandate period. Default: the period as_of falls in."},

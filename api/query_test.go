@@ -31,9 +31,9 @@ func (s *stack) get(path string, headers ...string) (int, http.Header, []byte) {
 }
 
 // read reads a query that must answer 200 into out.
-func (s *stack) read(path string, out any) {
+func (s *stack) read(path string, out any, headers ...string) {
 	s.t.Helper()
-	status, _, b := s.get(path)
+	status, _, b := s.get(path, headers...)
 	if status != 200 {
 		s.t.Fatalf("GET %s: %d %s", path, status, b)
 	}
@@ -200,16 +200,20 @@ func TestAuditExport(t *testing.T) {
 			}
 		}
 	}
-	// What a client wrote cannot become a formula in an auditor's spreadsheet.
-	b := s.must("/goals/trygg/revise", `{"title":"T","reason":"@SUM(1+1)",`+decision+`}`, 200, "If-Match", etagOf(a), "X-Takt-Actor", "=HYPERLINK(\"http://x\")")
-	_, _, body := s.get("/audit?format=csv&min_seq=" + etagOf(b))
+	// What a client wrote, and the name an admin gave a token, cannot become a formula in an
+	// auditor's spreadsheet.
+	token := s.withTokens(domain.Token{Role: domain.RoleSecretary, Organ: "kf", Name: `=HYPERLINK("http://x")`})
+	s.url, _ = s.serve(nil)
+	b := s.must("/goals/trygg/revise", `{"title":"T","reason":"@SUM(1+1)",`+decision+`}`, 200, "If-Match", etagOf(a), "Authorization", "Bearer "+token)
+	auditor := s.withTokens(domain.Token{Role: domain.RoleAuditor, Name: "Revisionen"})
+	_, _, body := s.get("/audit?format=csv&min_seq="+etagOf(b), "Authorization", "Bearer "+auditor)
 	records, _ := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	last := records[len(records)-1]
 	if last[12] != `'=HYPERLINK("http://x")` || last[13] != "'@SUM(1+1)" {
 		t.Fatalf("actor %q, reason %q", last[12], last[13])
 	}
 	var narrowed struct{ Rows []domain.AuditRow }
-	s.read("/audit?organ=buf", &narrowed)
+	s.read("/audit?organ=buf", &narrowed, "Authorization", "Bearer "+auditor)
 	if len(narrowed.Rows) != 0 {
 		t.Fatalf("the administration decided nothing, got %d rows", len(narrowed.Rows))
 	}

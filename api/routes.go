@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/taktledger/takt/domain"
@@ -29,8 +31,20 @@ type Server struct {
 	Metrics *Metrics
 	// Readiness makes the checks of /readyz; without it /readyz answers as /healthz does.
 	Readiness Readiness
+	// Auth tells who sends a request from its bearer token. Without it no one is asked for a
+	// credential and every request is served as the process's own: takt serve --open, on loopback.
+	Auth Authenticator
+	// Tokens lets a tenant's admins manage its tokens over HTTP; without it those routes do not exist.
+	Tokens TokenAdmin
+	// RateLimit is how many requests a second one credential may send, RateBurst how many at once
+	// (defaults 50 and 200); a negative RateLimit turns the limit off.
+	RateLimit float64
+	RateBurst int
+	// RequestTimeout bounds the answer to one request, live streams aside (default 60 s).
+	RequestTimeout time.Duration
 
-	live liveState
+	live   liveState
+	limits limits
 }
 
 // NewServer returns a Server for rec with a 1 MiB body limit.
@@ -93,46 +107,125 @@ func plural(k domain.Kind) string {
 	return string(k)
 }
 
-// Handler returns the routes.
+// Handler returns the routes, each with who may use it (docs/security.md).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	const tenant = "/v1/tenants/{tenant}"
-	for _, c := range commands {
-		mux.HandleFunc("POST "+tenant+c.path, s.record(c.new))
-	}
-	for _, q := range queries {
-		mux.HandleFunc("GET "+tenant+q.path, s.read(q))
-	}
-	mux.HandleFunc("GET "+tenant+"/{kinds}/{id}/events", s.events)
-	if s.Proofs != nil {
-		mux.Handle("GET "+tenant+"/checkpoints", s.CheckpointsHandler(s.Proofs))
-		mux.Handle("GET "+tenant+"/proof", s.ProofHandler(s.Proofs))
-	}
-	mux.HandleFunc("GET "+tenant+"/events", s.stream(false))
-	mux.HandleFunc("GET "+tenant+"/live", s.stream(true))
-	spec := OpenAPI()
-	mux.HandleFunc("GET /v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		w.Write(spec)
-	})
-	dashboard := web.Handler()
-	mux.Handle("GET /{$}", dashboard)
-	mux.Handle("GET /assets/", dashboard)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", s.readyz)
-	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics.handler)
-	}
-	return s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.register(&router{s: s, mux: mux})
+	return secure(s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, mux)
 			return
 		}
 		mux.ServeHTTP(w, r)
+	})))
+}
+
+// The OpenAPI document, made once, when first asked for.
+var (
+	specOnce sync.Once
+	spec     []byte
+)
+
+func specification() []byte {
+	specOnce.Do(func() { spec = OpenAPI() })
+	return spec
+}
+
+// register registers every route the server's parts allow.
+func (s *Server) register(rt *router) {
+	const tenant = "/v1/tenants/{tenant}"
+	for _, c := range commands {
+		rt.handle("POST "+tenant+c.path, recordedBy(c.path), s.record(c.new))
+	}
+	for _, q := range queries {
+		a := readers
+		if q.access.roles != nil {
+			a = q.access
+		}
+		rt.handle("GET "+tenant+q.path, a, s.read(q))
+	}
+	rt.handle("GET "+tenant+"/{kinds}/{id}/events", staff, http.HandlerFunc(s.events))
+	if s.Proofs != nil {
+		rt.handle("GET "+tenant+"/checkpoints", readers, s.CheckpointsHandler(s.Proofs))
+		rt.handle("GET "+tenant+"/proof", readers, s.ProofHandler(s.Proofs))
+	}
+	rt.stream("GET "+tenant+"/events", staff, s.stream(false))
+	rt.stream("GET "+tenant+"/live", readers, s.stream(true))
+	if s.Tokens != nil {
+		rt.handle("GET "+tenant+"/tokens", admins, http.HandlerFunc(s.listTokens))
+		rt.handle("POST "+tenant+"/tokens", admins, http.HandlerFunc(s.createToken))
+		rt.handle("POST "+tenant+"/tokens/{id}/revoke", admins, http.HandlerFunc(s.revokeToken))
+	}
+	rt.handle("GET /v1/openapi.yaml", anyone, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(specification())
 	}))
+	dashboard := web.Handler()
+	rt.handle("GET /{$}", anyone, dashboard)
+	rt.handle("GET /assets/", anyone, dashboard)
+	rt.handle("GET /healthz", anyone, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	}))
+	rt.handle("GET /readyz", anyone, http.HandlerFunc(s.readyz))
+	if s.Metrics != nil {
+		rt.handle("GET /metrics", anyone, s.Metrics.handler)
+	}
+}
+
+// absent stands for the optional parts of a Server when only its routes are wanted.
+type absent struct {
+	Proofs
+	TokenAdmin
+}
+
+// accessTable is every route the API can serve, with who may use it.
+func accessTable() []route {
+	rt := &router{s: &Server{Proofs: absent{}, Tokens: absent{}, Metrics: &Metrics{}}, mux: http.NewServeMux()}
+	rt.s.register(rt)
+	return rt.routes
+}
+
+// router registers routes, each with its access: there is no way to add one without.
+type router struct {
+	s      *Server
+	mux    *http.ServeMux
+	routes []route
+}
+
+// route is one registered route and who may use it.
+type route struct {
+	pattern string
+	access  access
+}
+
+// handle registers a route whose answer is bounded by the request timeout.
+func (rt *router) handle(pattern string, a access, h http.Handler) {
+	rt.mux.Handle(pattern, rt.s.guard(a, rt.s.bounded(h)))
+	rt.routes = append(rt.routes, route{pattern, a})
+}
+
+// stream registers a live stream, which lasts as long as its client stays.
+func (rt *router) stream(pattern string, a access, h http.Handler) {
+	rt.mux.Handle(pattern, rt.s.guard(a, h))
+	rt.routes = append(rt.routes, route{pattern, a})
+}
+
+// bounded gives a request RequestTimeout to be answered: its context is cancelled then, and the
+// connection's write deadline passes. The context gets no deadline, so that the shorter waits
+// within (a read's min_seq) keep their own bounds.
+func (s *Server) bounded(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := s.RequestTimeout
+		if d <= 0 {
+			d = time.Minute
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer time.AfterFunc(d, cancel).Stop()
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // unrouted answers what no route matches with problem+json instead of the mux's plain text, keeping

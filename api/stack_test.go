@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/projections"
@@ -31,6 +32,8 @@ type stack struct {
 	url   string
 	nats  *events.Server
 	store *events.Store
+	// tokens, when set, is the credentials of the servers serve starts from then on.
+	tokens *auth.Tokens
 }
 
 func mustOpenStack(t *testing.T) *stack {
@@ -73,9 +76,31 @@ func (s *stack) serve(wrap func(domain.Log) domain.Log) (string, *events.Store) 
 	srv := api.NewServer(ledger)
 	srv.Queries = s.project()
 	srv.Logger = slog.New(slog.NewTextHandler(testWriter{s.t}, nil))
+	if s.tokens != nil {
+		srv.Auth, srv.Tokens = s.tokens, s.tokens
+	}
 	hs := httptest.NewServer(srv.Handler())
 	s.t.Cleanup(hs.Close)
 	return hs.URL + "/v1/tenants/test", store
+}
+
+// withTokens gives the servers serve starts from now on a tokens file, and returns a token of it.
+func (s *stack) withTokens(spec domain.Token) string {
+	s.t.Helper()
+	if s.tokens == nil {
+		tokens, err := auth.OpenTokens(filepath.Join(s.t.TempDir(), auth.FileName))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.t.Cleanup(func() { tokens.Close() })
+		s.tokens = tokens
+	}
+	spec.Tenant = "test"
+	token, _, err := s.tokens.Create(context.Background(), spec)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return token
 }
 
 // project opens a projection of the tenant's log in a fresh SQLite file, kept up to date by a

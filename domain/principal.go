@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is what a principal may do in its tenant. docs/security.md holds the whole matrix.
@@ -201,4 +202,24 @@ func (a *authorizer) within(organ string) bool {
 		organ = a.s.Organs[organ].Parent
 	}
 	return false
+}
+
+// Token is what is kept of a bearer token: never the token itself, only its hash (which this
+// description leaves out).
+type Token struct {
+	ID        string     `json:"id"`
+	Tenant    string     `json:"tenant"`
+	Role      Role       `json:"role"`
+	Organ     string     `json:"organ,omitempty"`
+	Name      string     `json:"name"` // who holds it; recorded as the actor of what it records
+	Created   time.Time  `json:"created"`
+	CreatedBy string     `json:"created_by"`
+	Expires   *time.Time `json:"expires,omitempty"`
+	Revoked   *time.Time `json:"revoked,omitempty"`
+	RevokedBy string     `json:"revoked_by,omitempty"`
+}
+
+// Principal is who the token speaks for.
+func (t Token) Principal() *Principal {
+	return &Principal{ID: "token:" + t.ID, Name: t.Name, Tenant: t.Tenant, Role: t.Role, Organ: t.Organ}
 }

@@ -258,7 +258,7 @@ type Version struct {
 	Version    int               `json:"version"` // 1 for the first version of the entity
 	EventID    string            `json:"event_id"`
 	EventType  string            `json:"event_type"`
-	Actor      string            `json:"actor"`
+	Actor      string            `json:"actor,omitempty"` // left out for the public role
 	Organ      string            `json:"organ"`
 	Period     string            `json:"period,omitempty"`
 	RecordedAt time.Time         `json:"recorded_at"`
