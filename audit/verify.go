@@ -19,17 +19,60 @@ type Options struct {
 	// Verifiers holds the keys checkpoints must be signed with. A checkpoint signed by no key in
 	// it fails.
 	Verifiers note.Verifiers
-	// Reference, when set, is a copy of the tree's hashes kept beside the log: the tree file of a
-	// data directory. Nothing in it is trusted. Verify uses it to find the first event that differs
-	// when a root does not match, bisecting with consistency proofs that it checks against the
-	// signed root, and to check the proofs the ledger serves from it.
+	// Reference, when set, is a copy of the tree kept beside the log: the tree file of a data
+	// directory, or the server that answers proofs from it. Nothing in it is trusted. Verify takes
+	// the proofs of each checkpoint from it and checks them against the signed roots and the
+	// recomputed tree, and uses it to find the first event that differs when a root does not
+	// match, bisecting with consistency proofs that it checks against the signed root.
 	Reference *Reference
 }
 
-// Reference is a tree of Size leaves whose stored hashes Hashes reads.
+// Reference is a tree of Size leaves: the stored hashes Hashes reads, or, when Proofs is set, what
+// Proofs answers. Name says where it is, in the report and in messages ("tree file" when empty).
 type Reference struct {
 	Size   uint64
 	Hashes tlog.HashReader
+	Proofs Prover
+	Name   string
+}
+
+// Prover answers the Merkle proofs of a tree, as the ledger's API does.
+type Prover interface {
+	// ProveTree returns the proof that the tree of n leaves is a prefix of the tree of t leaves.
+	ProveTree(ctx context.Context, t, n uint64) (tlog.TreeProof, error)
+	// ProveRecord returns the hash of leaf n (0-based: the event at sequence n+1) and the proof
+	// that it is in the tree of t leaves.
+	ProveRecord(ctx context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error)
+}
+
+func (r *Reference) prover() Prover {
+	if r.Proofs != nil {
+		return r.Proofs
+	}
+	return hashProver{r.Hashes}
+}
+
+func (r *Reference) name() string {
+	if r.Name == "" {
+		return "tree file"
+	}
+	return r.Name
+}
+
+// hashProver proves from a tree's stored hashes.
+type hashProver struct{ r tlog.HashReader }
+
+func (p hashProver) ProveTree(_ context.Context, t, n uint64) (tlog.TreeProof, error) {
+	return tlog.ProveTree(int64(t), int64(n), p.r)
+}
+
+func (p hashProver) ProveRecord(_ context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error) {
+	leaf, err := p.r.ReadHashes([]int64{tlog.StoredHashIndex(0, int64(n))})
+	if err != nil {
+		return tlog.Hash{}, nil, err
+	}
+	proof, err := tlog.ProveRecord(int64(t), int64(n), p.r)
+	return leaf[0], proof, err
 }
 
 // Report is what Verify checked.
@@ -41,7 +84,7 @@ type Report struct {
 	Roots       int    // checkpoints whose root the recomputed tree matches
 	Inclusion   int    // inclusion proofs verified: each checkpoint's last event
 	Consistency int    // consistency proofs verified: each checkpoint with the one before
-	ProofSource string // where the proofs came from: "tree file" or "recomputed tree"
+	ProofSource string // where the proofs came from: "recomputed tree", or the Reference's name
 	Last        *domain.Checkpoint
 }
 
@@ -80,7 +123,6 @@ type verification struct {
 	report *Report
 	list   []signed
 	mem    *MemTree
-	src    tlog.HashReader // proofs come from here
 }
 
 // Verify checks a tenant's log against its checkpoints. It first checks every checkpoint on its
@@ -117,7 +159,7 @@ func Verify(ctx context.Context, opts Options, read ReadFunc, checkpoints []doma
 		v.report.Events = expect
 		expect++
 		for next < len(v.list) && v.list[next].size == v.report.Events {
-			if err := v.check(next); err != nil {
+			if err := v.check(ctx, next); err != nil {
 				return err
 			}
 			next++
@@ -190,24 +232,24 @@ func signatureError(err error) string {
 }
 
 // check checks checkpoint k against the tree, which has just reached its size.
-func (v *verification) check(k int) error {
+func (v *verification) check(ctx context.Context, k int) error {
 	c := v.list[k]
 	root, err := v.mem.Root(c.size)
 	if err != nil {
 		return err
 	}
 	if root != c.root {
-		return v.locate(k)
+		return v.locate(ctx, k)
 	}
 	v.report.Roots++
-	src, name := tlog.HashReader(v.mem), "recomputed tree"
+	src, name := Prover(hashProver{v.mem}), "recomputed tree"
 	if ref := v.opts.Reference; ref != nil && ref.Size >= c.size {
-		src, name = ref.Hashes, "tree file"
+		src, name = ref.prover(), ref.name()
 	}
 	v.report.ProofSource = name
 	if k > 0 && v.list[k-1].size > 0 {
 		p := v.list[k-1]
-		proof, err := tlog.ProveTree(int64(c.size), int64(p.size), src)
+		proof, err := src.ProveTree(ctx, c.size, p.size)
 		if err == nil {
 			err = tlog.CheckTree(proof, int64(c.size), c.root, int64(p.size), p.root)
 		}
@@ -217,9 +259,13 @@ func (v *verification) check(k int) error {
 		}
 		v.report.Consistency++
 	}
-	proof, err := tlog.ProveRecord(int64(c.size), int64(c.size-1), src)
+	last := v.mem.Leaf(c.size - 1)
+	leaf, proof, err := src.ProveRecord(ctx, c.size, c.size-1)
 	if err == nil {
-		err = tlog.CheckRecord(proof, int64(c.size), c.root, int64(c.size-1), v.mem.Leaf(c.size-1))
+		err = tlog.CheckRecord(proof, int64(c.size), c.root, int64(c.size-1), last)
+	}
+	if err == nil && leaf != last {
+		err = fmt.Errorf("it gives the event the leaf hash %s, not the recomputed %s", leaf, last)
 	}
 	if err != nil {
 		return &Mismatch{Seq: c.size, Checkpoint: c.num, Size: c.size, Msg: fmt.Sprintf("seq %d: the inclusion proof in checkpoint %d (size %d) out of the %s does not verify: %v",
@@ -235,7 +281,7 @@ func (v *verification) check(k int) error {
 // before it matched, so the event lies after it. With a reference tree, it bisects: a prefix of the
 // recomputed tree is good when the reference proves it consistent with the signed root. The event
 // found is confirmed by the reference's own leaf hash, proven included under the signed root.
-func (v *verification) locate(k int) error {
+func (v *verification) locate(ctx context.Context, k int) error {
 	c := v.list[k]
 	var lo uint64
 	if k > 0 {
@@ -248,6 +294,7 @@ func (v *verification) locate(k int) error {
 	if ref == nil || ref.Size < c.size {
 		return mismatch
 	}
+	src := ref.prover()
 	good := func(m uint64) bool {
 		if m == 0 {
 			return true
@@ -256,7 +303,7 @@ func (v *verification) locate(k int) error {
 		if err != nil {
 			return false
 		}
-		proof, err := tlog.ProveTree(int64(c.size), int64(m), ref.Hashes)
+		proof, err := src.ProveTree(ctx, c.size, m)
 		return err == nil && tlog.CheckTree(proof, int64(c.size), c.root, int64(m), h) == nil
 	}
 	if !good(lo) {
@@ -272,12 +319,8 @@ func (v *verification) locate(k int) error {
 		}
 	}
 	seq := hi
-	leaf, err := ref.Hashes.ReadHashes([]int64{tlog.StoredHashIndex(0, int64(seq-1))})
-	if err != nil {
-		return mismatch
-	}
-	proof, err := tlog.ProveRecord(int64(c.size), int64(seq-1), ref.Hashes)
-	if err != nil || tlog.CheckRecord(proof, int64(c.size), c.root, int64(seq-1), leaf[0]) != nil || leaf[0] == v.mem.Leaf(seq-1) {
+	leaf, proof, err := src.ProveRecord(ctx, c.size, seq-1)
+	if err != nil || tlog.CheckRecord(proof, int64(c.size), c.root, int64(seq-1), leaf) != nil || leaf == v.mem.Leaf(seq-1) {
 		return mismatch
 	}
 	return &Mismatch{Seq: seq, Checkpoint: c.num, Size: c.size,
