@@ -38,23 +38,56 @@ func isBad(err error) bool {
 // them and the checkpoint are stored, or none. Records at or below the checkpoint have been applied
 // already and are skipped. A record that cannot be applied is set aside in the quarantine table,
 // counted and logged; the checkpoint moves past it all the same.
+//
+// A batch is first applied straight through. Should a record prove bad, that transaction is rolled
+// back and the batch applied again with each record in a savepoint of its own, so that the bad one
+// leaves nothing behind and the others stay: bad records are rare, and a savepoint per record is
+// not free.
 func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	db.applying.Lock()
+	defer db.applying.Unlock()
+	a := &applier{ctx: ctx, cache: &db.cache}
+	err := a.batch(db, records)
+	if errors.Is(err, errCareful) {
+		db.cache.reset()
+		a = &applier{ctx: ctx, cache: &db.cache, careful: true}
+		err = a.batch(db, records)
+	}
+	if err != nil {
+		db.cache.reset()
+		return err
+	}
+	if a.last == 0 {
+		return nil
+	}
+	for i, r := range a.set {
+		db.Logger.Warn("event set aside", "tenant", db.Tenant, "seq", r.Seq, "subject", r.Subject, "err", a.setErrs[i])
+	}
+	db.quarantined.Add(uint64(len(a.set)))
+	db.advanced(a.last)
+	return nil
+}
+
+// errCareful ends a batch applied straight through at a bad record: it is applied again, carefully.
+var errCareful = errors.New("projections: a bad record; the batch is applied again record by record")
+
+// batch applies records in one transaction with the checkpoint, and sets a.last to the new
+// checkpoint (0 when every record had been applied already).
+func (a *applier) batch(db *DB, records []domain.Record) error {
+	tx, err := db.write.BeginTx(a.ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	a.tx = tx
 
 	var checkpoint uint64
-	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
+	if err := tx.QueryRowContext(a.ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
 		return err
 	}
-	a := &applier{ctx: ctx, tx: tx}
-	var set []domain.Record
-	var setErrs []error
 	last := checkpoint
 	for _, r := range records {
 		if r.Seq <= last {
@@ -65,10 +98,13 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 			return fmt.Errorf("projections: apply seq %d: %w", r.Seq, err)
 		}
 		if err != nil {
+			if !a.careful {
+				return errCareful
+			}
 			if err := a.quarantine(r, err); err != nil {
 				return err
 			}
-			set, setErrs = append(set, r), append(setErrs, err)
+			a.set, a.setErrs = append(a.set, r), append(a.setErrs, err)
 		}
 		last = r.Seq
 	}
@@ -80,17 +116,13 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 			return fmt.Errorf("projections: status of %s: %w", in, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
+	if _, err := tx.ExecContext(a.ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	for i, r := range set {
-		db.Logger.Warn("event set aside", "tenant", db.Tenant, "seq", r.Seq, "subject", r.Subject, "err", setErrs[i])
-	}
-	db.quarantined.Add(uint64(len(set)))
-	db.advanced(last)
+	a.last = last
 	return nil
 }
 
@@ -98,9 +130,18 @@ type applier struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt // prepared in tx, closed with it
+	cache *applyCache
+	// careful applies each record in a savepoint.
+	careful bool
+	// r is the record being applied.
+	r domain.Record
 	// touched are the indicators whose latest value and status are recomputed once, at the end of
 	// the batch, rather than after each of the many values a batch may report on one indicator.
 	touched map[string]bool
+
+	last    uint64          // the checkpoint committed
+	set     []domain.Record // the records set aside
+	setErrs []error
 }
 
 func (a *applier) touch(indicator string) {
@@ -146,13 +187,19 @@ func (a *applier) queryRow(query string, args ...any) *sql.Row {
 	return st.QueryRowContext(a.ctx, args...)
 }
 
-// apply applies one record inside a savepoint, so that a record that fails halfway leaves nothing.
+// apply applies one record; carefully, inside a savepoint, so that a record that fails halfway
+// leaves nothing, in the file or in the cache.
 func (a *applier) apply(r domain.Record) error {
+	a.r = r
+	if !a.careful {
+		return a.record(r)
+	}
 	if err := a.exec("SAVEPOINT record"); err != nil {
 		return err
 	}
 	err := a.record(r)
 	if err != nil {
+		a.cache.reset()
 		if rerr := a.exec("ROLLBACK TO record"); rerr != nil {
 			return rerr
 		}
@@ -195,11 +242,6 @@ func (a *applier) record(r domain.Record) error {
 		e.Effective = domain.DateOf(e.Time)
 	} else if !e.Effective.Valid() {
 		return bad("effective date %q is not a date", e.Effective)
-	}
-	if err := a.exec(`INSERT INTO events (seq, event_id, msg_id, type, subject, period, organ, actor, effective, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, e.ID, r.MsgID, e.Type, r.Subject, e.Period, e.Organ, e.Actor,
-		string(e.Effective), formatTime(e.Time)); err != nil {
-		return err
 	}
 	id := e.Aggregate.ID
 	switch d := e.Data.(type) {
@@ -321,17 +363,29 @@ func (p *prev) exists() bool { return p != nil && p.version > 0 }
 // get loads the latest version of an entity into v. It returns a prev that does not exist, and
 // leaves v alone, when the entity has no version yet.
 func (a *applier) get(kind, id string, v any) (*prev, error) {
-	p := &prev{}
-	err := a.queryRow("SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
-		kind, id).Scan(&p.state, &p.seq, &p.version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, nil
-	} else if err != nil {
-		return nil, err
+	p, err := a.latest(kind, id)
+	if err != nil || !p.exists() {
+		return p, err
 	}
 	if err := json.Unmarshal(p.state, v); err != nil {
 		return nil, fmt.Errorf("%s/%s: stored state: %w", kind, id, err)
 	}
+	return p, nil
+}
+
+// latest returns the latest version of an entity, from the cache or else from history.
+func (a *applier) latest(kind, id string) (*prev, error) {
+	key := entity{kind, id}
+	if p, ok := a.cache.get(key); ok {
+		return p, nil
+	}
+	p := &prev{}
+	err := a.queryRow("SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
+		kind, id).Scan(&p.state, &p.seq, &p.version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	a.cache.put(key, p)
 	return p, nil
 }
 
@@ -342,35 +396,6 @@ func (a *applier) must(kind, id string, v any) (*prev, error) {
 		err = bad("%s %s does not exist", kind, id)
 	}
 	return p, err
-}
-
-// ignored are the fields of a state that change with every version and say nothing a diff should.
-var ignored = map[string]bool{"seq": true, "valid_from": true, "decision": true}
-
-// diff returns the changed fields between two states as JSON: {"field": {"before": …, "after": …}}.
-func diff(before, after []byte) (string, error) {
-	var b, a map[string]json.RawMessage
-	if len(before) > 0 {
-		if err := json.Unmarshal(before, &b); err != nil {
-			return "", err
-		}
-	}
-	if err := json.Unmarshal(after, &a); err != nil {
-		return "", err
-	}
-	changes := map[string]domain.Change{}
-	for k, v := range a {
-		if !ignored[k] && string(b[k]) != string(v) {
-			changes[k] = domain.Change{Before: b[k], After: v}
-		}
-	}
-	for k, v := range b {
-		if _, ok := a[k]; !ok && !ignored[k] {
-			changes[k] = domain.Change{Before: v}
-		}
-	}
-	out, err := json.Marshal(changes)
-	return string(out), err
 }
 
 // put records a new version of an entity: the state after event e, valid from e's effective date.
@@ -410,11 +435,15 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 	if dec != nil {
 		dOrgan, dDate, dPara, dCase = dec.Organ, string(dec.MeetingDate), dec.Paragraph, dec.CaseNumber
 	}
-	return a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, goal, event_id, event_type, actor, organ, period,
-		recorded_at, valid_from, valid_to, decision_organ, meeting_date, paragraph, case_number, reason, diff, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, goal, event_id, event_type, actor, organ, period,
+		recorded_at, valid_from, valid_to, decision_organ, meeting_date, paragraph, case_number, reason, diff, state, msg_id, subject)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		kind, id, e.Seq, version, string(e.Aggregate.Kind), e.Aggregate.ID, goal, e.ID, e.Type, e.Actor, e.Organ, e.Period,
-		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after))
+		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after), a.r.MsgID, a.r.Subject); err != nil {
+		return err
+	}
+	a.cache.put(entity{kind, id}, &prev{state: after, seq: e.Seq, version: version})
+	return nil
 }
 
 func boolInt(b bool) int {
@@ -723,19 +752,20 @@ func (a *applier) targetSet(e domain.Event, id string, d *domain.TargetSet) erro
 		VALUES (?, ?, ?, ?, ?, ?, 1, ?)`, id, e.Seq, year, boolInt(d.TermEnd), d.Value, d.Comparison, string(e.Effective)); err != nil {
 		return err
 	}
+	if st := a.cache.status[id]; st != nil {
+		st.targets[targetKey{int64(year), d.TermEnd}] = targetValue{d.Value, d.Comparison}
+	}
 	a.touch(id)
 	return nil
 }
 
 func valueID(indicator, id string) string { return indicator + "/" + id }
 
-// indicatorExists checks that an indicator exists, from its current row: a report needs nothing
-// more of it.
+// indicatorExists checks that an indicator exists: a report needs nothing more of it.
 func (a *applier) indicatorExists(id string) error {
-	var one int
-	err := a.queryRow("SELECT 1 FROM indicators WHERE id = ?", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return bad("indicator %s does not exist", id)
+	p, err := a.latest("indicator", id)
+	if err == nil && !p.exists() {
+		err = bad("indicator %s does not exist", id)
 	}
 	return err
 }
@@ -753,26 +783,30 @@ func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 	if v.ID == "" {
 		return bad("value has no id")
 	}
-	var one int
-	err := a.queryRow(`SELECT 1 FROM "values" WHERE indicator = ? AND id = ?`, v.Indicator, v.ID).Scan(&one)
-	if err == nil {
-		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
 	v.ValidFrom, v.Seq = e.Effective, e.Seq
-	if err := a.put(e, &prev{}, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
-		return err
-	}
 	var women, men any
 	if v.Breakdown != nil {
 		women, men = v.Breakdown.Women, v.Breakdown.Men
 	}
-	if err := a.exec(`INSERT INTO "values" (indicator, id, year, point, value, text, women, men, status, late, corrects,
+	// The primary key finds a value reported twice: no need to look first.
+	err := a.exec(`INSERT INTO "values" (indicator, id, year, point, value, text, women, men, status, late, corrects,
 		corrected_by, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
 		v.Indicator, v.ID, v.Year, v.Point, v.Value, v.Text, women, men, v.Status, boolInt(v.Late), v.Corrects,
-		string(v.ValidFrom), v.Seq); err != nil {
+		string(v.ValidFrom), v.Seq)
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
+		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
+	} else if err != nil {
 		return err
+	}
+	if err := a.put(e, &prev{}, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
+		return err
+	}
+	if st := a.cache.status[v.Indicator]; st != nil && v.Value != nil {
+		nv := &latestValue{id: v.ID, year: int64(v.Year), point: v.Point, seq: v.Seq, value: *v.Value}
+		if st.latest == nil || nv.after(st.latest) {
+			st.latest = nv
+		}
 	}
 	a.touch(v.Indicator)
 	return nil
@@ -798,40 +832,87 @@ func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorre
 	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND id = ?`, d.ValueID, id, d.Corrects); err != nil {
 		return err
 	}
+	if st := a.cache.status[id]; st != nil && st.latest != nil && st.latest.id == d.Corrects {
+		// The value in force is no longer: which one is, the file says.
+		delete(a.cache.status, id)
+	}
 	v := domain.ValueView{ID: d.ValueID, Indicator: id, Year: d.Year, Point: d.Point, Value: d.Value, Text: d.Text,
 		Breakdown: d.Breakdown, Status: d.Status, Source: d.Source, Late: d.Late, Corrects: d.Corrects, Reason: d.Reason,
 		Organ: e.Organ}
 	return a.newValue(e, v)
 }
 
-// status recomputes an indicator's latest value and its status against the target in force.
+// status brings an indicator's latest value, target in force and status up to date in its row,
+// at the end of a batch; it writes the row only when they changed.
 func (a *applier) status(indicator string) error {
-	var (
-		vid        sql.NullString
-		year       sql.NullInt64
-		value      sql.NullFloat64
-		target     sql.NullFloat64
-		comparison sql.NullString
-	)
-	err := a.queryRow(`SELECT id, year, value FROM "values" INDEXED BY values_latest
-		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
-		ORDER BY year DESC, point DESC, seq DESC
-		LIMIT 1`, indicator).Scan(&vid, &year, &value)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	st, err := a.indicatorStatus(indicator)
+	if err != nil {
 		return err
 	}
-	status := domain.NoValue
-	if vid.Valid {
-		err := a.queryRow(`SELECT value, comparison FROM targets
-			WHERE indicator = ? AND current = 1 AND ((term_end = 0 AND year = ?) OR term_end = 1)
-			ORDER BY term_end LIMIT 1`, indicator, year.Int64).Scan(&target, &comparison)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		status = judge(value.Float64, target.Valid, target.Float64, comparison.String)
+	if st == nil {
+		return nil
 	}
-	return a.exec(`UPDATE indicators SET latest_value = ?, latest_year = ?, latest_number = ?, target_value = ?,
-		comparison = ?, status = ? WHERE id = ?`, vid, year, value, target, comparison, status, indicator)
+	row := st.compute(domain.NoValue)
+	if row == st.row {
+		return nil
+	}
+	if err := a.exec(`UPDATE indicators SET latest_value = ?, latest_year = ?, latest_number = ?, target_value = ?,
+		comparison = ?, status = ? WHERE id = ?`, row.latestValue, row.latestYear, row.latest, row.target, row.comparison,
+		row.status, indicator); err != nil {
+		return err
+	}
+	st.row = row
+	return nil
+}
+
+// indicatorStatus returns what an indicator's status is computed from, from the cache or else
+// read from the file.
+func (a *applier) indicatorStatus(indicator string) (*indicatorStatus, error) {
+	if st := a.cache.status[indicator]; st != nil {
+		return st, nil
+	}
+	st := &indicatorStatus{targets: map[targetKey]targetValue{}}
+	var l latestValue
+	err := a.queryRow(`SELECT id, year, point, seq, value FROM "values" INDEXED BY values_latest
+		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
+		ORDER BY year DESC, point DESC, seq DESC
+		LIMIT 1`, indicator).Scan(&l.id, &l.year, &l.point, &l.seq, &l.value)
+	if err == nil {
+		st.latest = &l
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	rows, err := a.tx.QueryContext(a.ctx, `SELECT year, term_end, value, comparison FROM targets
+		WHERE indicator = ? AND current = 1`, indicator)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k targetKey
+		var t targetValue
+		if err := rows.Scan(&k.year, &k.termEnd, &t.value, &t.comparison); err != nil {
+			return nil, err
+		}
+		st.targets[k] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	r := &st.row
+	if err := a.queryRow(`SELECT latest_value, latest_year, latest_number, target_value, comparison, status
+		FROM indicators WHERE id = ?`, indicator).Scan(&r.latestValue, &r.latestYear, &r.latest, &r.target, &r.comparison,
+		&r.status); errors.Is(err, sql.ErrNoRows) {
+		// Touched by a record set aside: there is nothing to bring up to date.
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if a.cache.status == nil {
+		a.cache.status = map[string]*indicatorStatus{}
+	}
+	a.cache.status[indicator] = st
+	return st, nil
 }
 
 // judge says whether a value is on track against a target.

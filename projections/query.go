@@ -61,7 +61,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 	}
 	if !opts.KnownAtTime.IsZero() {
 		var at uint64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events WHERE recorded_at <= ?",
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM history WHERE recorded_at <= ?",
 			formatTime(opts.KnownAtTime)).Scan(&at); err != nil {
 			return err
 		}

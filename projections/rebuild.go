@@ -58,8 +58,8 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 
 // deferred are the secondary indexes that applying the log never reads. A rebuild drops them and
 // builds each once at the end, from sorted data, rather than keeping it up to date row by row.
-var deferred = []string{"events_event_id", "events_msg_id", "events_recorded_at", "history_aggregate", "history_period",
-	"history_seq", "history_goal", "history_as_of", "values_year"}
+var deferred = []string{"history_recorded_at", "history_aggregate", "history_period", "history_seq", "history_goal",
+	"history_as_of"}
 
 // deferIndexes drops the deferred indexes of a fresh file and returns the function that creates
 // them again with the very statements that made them, so that the schema comes out the same.
