@@ -73,6 +73,13 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Help: "Requests refused because their credential sent more than the rate limit.",
 		}),
 	}
+	// Every refusal is exported from the start, at 0, so that a rate over it is never missing.
+	for _, rule := range []string{"required", "bearer", "token", "expired", "revoked"} {
+		m.Refusals.WithLabelValues(domain.EUNAUTHORIZED, rule)
+	}
+	for _, rule := range []string{"tenant", "role"} {
+		m.Refusals.WithLabelValues(domain.EFORBIDDEN, rule)
+	}
 	reg.MustRegister(m.Requests, m.Duration, m.Decisions, m.LiveClients, m.LiveDropped, m.Refusals, m.RateLimited)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	return m

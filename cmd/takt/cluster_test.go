@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,10 +122,20 @@ func TestClusterSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	if err != nil || info.Replicas != 3 || info.Leader == "" {
 		t.Fatalf("the tenant's stream: %+v %v", info, err)
 	}
-	if js, err := jetstream.New(nc); err != nil {
+	// The checkpointer creates the checkpoint stream as it starts, beside the server.
+	js, err := jetstream.New(nc)
+	if err != nil {
 		t.Fatal(err)
-	} else if s, err := js.Stream(infoCtx, events.CheckpointStreamName("falun")); err != nil || s.CachedInfo().Config.Replicas != 3 {
-		t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
+	}
+	for {
+		s, err := js.Stream(infoCtx, events.CheckpointStreamName("falun"))
+		if errors.Is(err, jetstream.ErrStreamNotFound) && infoCtx.Err() == nil {
+			continue
+		}
+		if err != nil || s.CachedInfo().Config.Replicas != 3 {
+			t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
+		}
+		break
 	}
 
 	// Load: six clients, each recording new organs and, every fifth decision, a goal with an

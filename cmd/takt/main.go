@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string) error {
 		return runVerify(ctx, args)
 	case "backup":
 		return runBackup(ctx, args, os.Stdout, os.Stderr)
+	case "token":
+		return runToken(ctx, args, os.Stdout, os.Stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 0 && args[0] != "help" {
 			return run(ctx, []string{args[0], "-h"})
@@ -78,6 +80,7 @@ Commands:
 	key      print the public key that signs the ledger's checkpoints
 	verify   check the log against every signed checkpoint: offline, from a backup, or a server
 	backup   write each tenant's streams in the format of nats stream backup
+	token    create, list and revoke the bearer tokens of a data directory
 	help     describe a command: takt help <command>
 `)
 }

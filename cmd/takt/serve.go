@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/cmd/takt/demo"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
@@ -44,6 +45,12 @@ type Config struct {
 	ReadyLagEvents uint64
 	ReadyLag       time.Duration
 	LogLevel       slog.Level // the least level logged
+	// Open serves without authentication: every request as takt's own. Only on a loopback address.
+	Open bool
+	// RateLimit is how many requests a second one token may send (0: takt's default; negative: no
+	// limit), RateBurst how many at once.
+	RateLimit float64
+	RateBurst int
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
@@ -64,6 +71,7 @@ type Main struct {
 
 	level       *slog.LevelVar // NewMain's logger's
 	lock        *os.File       // the data directory's
+	tokens      *auth.Tokens
 	log         *logConn
 	ledger      *domain.Ledger
 	dbs         projections.Tenants
@@ -96,6 +104,9 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	fs.DurationVar(&m.Config.CheckpointInterval, "checkpoint-interval", m.Config.CheckpointInterval, "how often a grown log gets a signed checkpoint, besides follow-up reports and closed periods")
 	fs.Uint64Var(&m.Config.ReadyLagEvents, "ready-lag-events", m.Config.ReadyLagEvents, "/readyz: a projection is ready while at most this many `records` behind its log, or within --ready-lag")
 	fs.DurationVar(&m.Config.ReadyLag, "ready-lag", m.Config.ReadyLag, "/readyz: a projection is ready while the oldest record it has not applied is at most this old, or within --ready-lag-events")
+	fs.BoolVar(&m.Config.Open, "open", m.Config.Open, "serve without authentication, every request as takt's own: only on a loopback --addr, for trying takt out")
+	fs.Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit, "requests a `second` one token may send (0: 50; negative: no limit)")
+	fs.IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests one token may send at once, within --rate-limit (0: 200)")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "the least `level` logged: DEBUG, INFO, WARN or ERROR (the log is JSON on stderr)")
 	fs.String(configFlag, "", "read settings from this `file` of key = value lines, keys named as the flags (nats-url = ...)")
 	fs.Usage = func() {
@@ -125,6 +136,8 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		return errors.New("--replicas must be at least 1")
 	case m.Config.CheckpointInterval <= 0:
 		return errors.New("--checkpoint-interval must be positive")
+	case m.Config.Open && !loopback(m.Config.Addr):
+		return fmt.Errorf("--open serves without authentication, so only on a loopback address, not %s", m.Config.Addr)
 	}
 	if m.Config.Demo && !slices.Contains(m.Config.Tenants, demo.DefaultTenant) {
 		m.Config.Tenants = append(m.Config.Tenants, demo.DefaultTenant)
@@ -147,6 +160,9 @@ func splitList(s string) []string {
 // tenant and serves HTTP. It returns once listening; on an error, what it opened is closed by Close.
 func (m *Main) Run(ctx context.Context) (err error) {
 	if m.lock, err = lockData(m.Config.DataDir); err != nil {
+		return err
+	}
+	if m.tokens, err = openTokens(m.Config.DataDir); err != nil {
 		return err
 	}
 	if m.log, err = openLog(ctx, m.Config.logConfig, m.Logger); err != nil {
@@ -195,6 +211,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv.Logger = m.Logger
 	srv.Metrics = api.NewMetrics(m.Metrics)
 	srv.Readiness = mon
+	srv.RateLimit, srv.RateBurst = m.Config.RateLimit, m.Config.RateBurst
+	srv.Tokens = m.tokens
+	if m.Config.Open {
+		m.Logger.Warn("serving without authentication: every request is recorded as anonymous (--open)", "addr", m.Config.Addr)
+	} else {
+		srv.Auth = m.tokens
+	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -203,6 +226,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
@@ -212,7 +237,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.Logger.Info("listening", "url", m.URL(), "tenants", m.Config.Tenants, "embedded_nats", m.log.nats != nil)
 	fmt.Fprintf(m.Stdout, "takt: listening on %s (tenants: %s)\n", m.URL(), strings.Join(m.Config.Tenants, ", "))
+	switch {
+	case m.Config.Open:
+		fmt.Fprintf(m.Stdout, "takt: WARNING: no authentication (--open): anyone who reaches %s may record decisions\n", m.URL())
+	case m.Config.Demo:
+		if err := m.demoTokens(ctx); err != nil {
+			return fmt.Errorf("demo tokens: %w", err)
+		}
+	}
 	return nil
+}
+
+// loopback reports whether addr listens on a loopback address only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // project opens each tenant's projection and starts its projector, reading from reader. A
@@ -280,6 +326,9 @@ func (m *Main) Close() error {
 	}
 	if m.log != nil {
 		errs = append(errs, m.log.Close())
+	}
+	if m.tokens != nil {
+		errs = append(errs, m.tokens.Close())
 	}
 	if m.lock != nil {
 		errs = append(errs, m.lock.Close())

@@ -35,24 +35,25 @@ func TestKilledAfterAnswerKeepsTheEvent(t *testing.T) {
 	}
 	data := t.TempDir()
 
+	admin, secretary := token(t, bin, data, "admin"), token(t, bin, data, "secretary", "--organ", "kf")
 	url, proc := start(t, bin, data)
-	organ := record(t, url+"/v1/tenants/demo/organs", `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`)
+	organ := record(t, url+"/v1/tenants/demo/organs", admin, `{"id":"kf","name":"Kommunfullmäktige","kind":"council"}`)
 	proc.Process.Kill() // SIGKILL: no shutdown, no flush
 	proc.Wait()
 
 	url, proc = start(t, bin, data)
-	if got := eventsOf(t, url+"/v1/tenants/demo/organs/kf/events"); !reflect.DeepEqual(got, organ) {
+	if got := eventsOf(t, url+"/v1/tenants/demo/organs/kf/events", admin); !reflect.DeepEqual(got, organ) {
 		t.Fatalf("after the restart got %+v, want %+v", got, organ)
 	}
-	record(t, url+"/v1/tenants/demo/periods", `{"id":"2023-2026"}`)
-	goal := record(t, url+"/v1/tenants/demo/goals", `{"id":"trygg","title":"Alla känner sig trygga","level":"result","owner":"kf",
+	record(t, url+"/v1/tenants/demo/periods", admin, `{"id":"2023-2026"}`)
+	goal := record(t, url+"/v1/tenants/demo/goals", secretary, `{"id":"trygg","title":"Alla känner sig trygga","level":"result","owner":"kf",
 		"indicators":[{"id":"andel","name":"Andel trygga","unit":"%","measure":"percent","direction":"higher_is_better","targets":[{"year":2025,"value":80}]}],
 		"period":"2023-2026","decision":{"organ":"kf","meeting_date":"2023-02-13","paragraph":"§ 12","case_number":"KS 2023/45"}}`)
 	proc.Process.Kill()
 	proc.Wait()
 
 	url, _ = start(t, bin, data)
-	got := append(eventsOf(t, url+"/v1/tenants/demo/goals/trygg/events"), eventsOf(t, url+"/v1/tenants/demo/indicators/andel/events")...)
+	got := append(eventsOf(t, url+"/v1/tenants/demo/goals/trygg/events", admin), eventsOf(t, url+"/v1/tenants/demo/indicators/andel/events", admin)...)
 	if len(goal) != 3 || !reflect.DeepEqual(got, goal) {
 		t.Fatalf("after the restart got %+v, want %+v", got, goal)
 	}
@@ -63,13 +64,37 @@ type stored struct {
 	Seq uint64
 }
 
-// record posts a command that must create its aggregate, and returns the events it stored.
-func record(t *testing.T, url, body string) []stored {
+// token creates a token of the demo tenant with `takt token create` on the data directory.
+func token(t *testing.T, bin, data, role string, flags ...string) string {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	args := append([]string{"token", "create", "--data", data, "--tenant", "demo", "--role", role, "--name", "Test " + role}, flags...)
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		t.Fatalf("takt %s: %v", strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// bearer sends a request with a bearer token.
+func bearer(t *testing.T, method, url, token, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// record posts a command that must create its aggregate, and returns the events it stored.
+func record(t *testing.T, url, token, body string) []stored {
+	t.Helper()
+	resp := bearer(t, "POST", url, token, body)
 	defer resp.Body.Close()
 	var receipt struct{ Events []stored }
 	if err := json.NewDecoder(resp.Body).Decode(&receipt); err != nil || resp.StatusCode != 201 {
@@ -78,12 +103,9 @@ func record(t *testing.T, url, body string) []stored {
 	return receipt.Events
 }
 
-func eventsOf(t *testing.T, url string) []stored {
+func eventsOf(t *testing.T, url, token string) []stored {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := bearer(t, "GET", url, token, "")
 	defer resp.Body.Close()
 	var got struct{ Events []stored }
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
@@ -130,12 +152,14 @@ func start(t *testing.T, bin, data string) (string, *exec.Cmd) {
 	return "", nil
 }
 
-// mustRun runs a Main on a free port with cfg, and closes it when the test ends.
+// mustRun runs a Main on a free port with cfg, without authentication (--open) unless the test
+// is about it, and closes it when the test ends.
 func mustRun(t *testing.T, cfg Config) *Main {
 	t.Helper()
 	m := NewMain()
 	m.Config = cfg
 	m.Config.Addr = "127.0.0.1:0"
+	m.Config.Open = true
 	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	var out bytes.Buffer
 	m.Stdout = &out
@@ -144,7 +168,9 @@ func mustRun(t *testing.T, cfg Config) *Main {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	if want := "takt: listening on " + m.URL() + " (tenants: " + strings.Join(cfg.Tenants, ", ") + ")\n"; out.String() != want {
+	want := "takt: listening on " + m.URL() + " (tenants: " + strings.Join(cfg.Tenants, ", ") + ")\n" +
+		"takt: WARNING: no authentication (--open): anyone who reaches " + m.URL() + " may record decisions\n"
+	if out.String() != want {
 		t.Fatalf("printed %q, want %q", out.String(), want)
 	}
 	return m
