@@ -124,6 +124,18 @@ func OpenAPI() []byte {
 			"400": problemResponse("Neither seq nor from and to, or out of range."),
 			"404": problemResponse("Unknown tenant, or a tree size not held.")},
 	}}
+	paths["/v1/tenants/{tenant}/log"] = map[string]any{"get": map[string]any{
+		"operationId": "rawLog",
+		"summary": "The tenant's events as stored, a page at a time: sequence, subject, Nats-Msg-Id, body and storage time, " +
+			"all that an event's leaf hash covers (docs/auditing.md), for an auditor who rebuilds the Merkle tree.",
+		"parameters": []any{ref("#/components/parameters/tenant"), qp("from", "The first sequence; default 1."),
+			qp("limit", "How many events at the most; default 1000, at most 10000.")},
+		"responses": map[string]any{"200": map[string]any{"description": "`{from, next, head, records: [{seq, subject, msg_id, data, stored}]}`, " +
+			"data the body in standard base64: ask again from next while next <= head."},
+			"400": problemResponse("from or limit is not a whole number, or limit is above 10000."),
+			"404": problemResponse("Unknown tenant."),
+			"503": problemResponse("The log cannot be reached, or this server does not serve it as stored.")},
+	}}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"operationId": "healthz", "summary": "Alive.",
 		"responses": map[string]any{"200": map[string]any{"description": "ok"}}}}
 	paths["/readyz"] = map[string]any{"get": map[string]any{"operationId": "readyz",

@@ -148,6 +148,7 @@ func (s *Server) register(rt *router) {
 	if s.Proofs != nil {
 		rt.handle("GET "+tenant+"/checkpoints", readers, s.CheckpointsHandler(s.Proofs))
 		rt.handle("GET "+tenant+"/proof", readers, s.ProofHandler(s.Proofs))
+		rt.handle("GET "+tenant+"/log", auditors, s.LogHandler(s.Log))
 	}
 	rt.stream("GET "+tenant+"/events", staff, s.stream(false))
 	rt.stream("GET "+tenant+"/live", readers, s.stream(true))

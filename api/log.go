@@ -1,0 +1,104 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// RawLog reads a tenant's log as it is stored, without decoding it: what an auditor hashes to
+// rebuild the Merkle tree (docs/auditing.md). events.Store is one.
+type RawLog interface {
+	// Head returns the last sequence of the tenant's log (0 when it is empty); ENOTFOUND for a
+	// tenant without a log.
+	Head(ctx context.Context, tenant string) (uint64, error)
+	// ReadRaw calls fn with every record of the tenant's log from sequence from on, up to the head
+	// as it was when called, in order: sequence, subject, message id, body and storage time. It
+	// stops at the first error fn returns, and returns it.
+	ReadRaw(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error
+}
+
+// The events a page of the log holds by default, and at the most.
+const (
+	defaultLogLimit = 1000
+	maxLogLimit     = 10000
+)
+
+// logPage is a page of the log as served.
+type logPage struct {
+	From    uint64      `json:"from"`
+	Next    uint64      `json:"next"` // from of the next page; beyond head once this page reached it
+	Head    uint64      `json:"head"` // the log's last sequence when the page was read
+	Records []rawRecord `json:"records"`
+}
+
+// rawRecord is one stored event, with everything its leaf hash covers.
+type rawRecord struct {
+	Seq     uint64    `json:"seq"`
+	Subject string    `json:"subject"`
+	MsgID   string    `json:"msg_id"`
+	Data    []byte    `json:"data"` // the body exactly as stored, in standard base64
+	Stored  time.Time `json:"stored"`
+}
+
+var errPageFull = errors.New("api: the page is full")
+
+// LogHandler serves GET /v1/tenants/{tenant}/log?from=N&limit=M: up to M events (default 1000,
+// at most 10000) from sequence N (default 1) on, as stored — sequence, subject, Nats-Msg-Id, body
+// and storage time — with the log's head, so that a client pages through the whole log and hashes
+// it. log serves the route when it is a RawLog too (events.Store is); otherwise it answers 503.
+func (s *Server) LogHandler(log domain.Follower) http.HandlerFunc {
+	raw, _ := log.(RawLog)
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, err := s.logPage(r, raw)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		writeProof(w, page)
+	}
+}
+
+func (s *Server) logPage(r *http.Request, raw RawLog) (*logPage, error) {
+	tenant := r.PathValue("tenant")
+	if err := s.knownTenant(tenant); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "This server does not serve its log as stored.")
+	}
+	q := &queryArgs{values: r.URL.Query()}
+	from, limit := uint64(max(q.int("from"), 1)), q.int("limit")
+	if err := q.err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case limit == 0:
+		limit = defaultLogLimit
+	case limit > maxLogLimit:
+		return nil, domain.Invalid("limit", "range", "limit is at most %d, not %d.", maxLogLimit, limit)
+	}
+	head, err := raw.Head(r.Context(), tenant)
+	if err != nil {
+		return nil, err
+	}
+	page := &logPage{From: from, Next: from, Head: head, Records: []rawRecord{}}
+	if from > head {
+		return page, nil
+	}
+	err = raw.ReadRaw(r.Context(), tenant, from, func(rec domain.Record) error {
+		page.Records = append(page.Records, rawRecord{Seq: rec.Seq, Subject: rec.Subject, MsgID: rec.MsgID, Data: rec.Data, Stored: rec.Stored.UTC()})
+		page.Next = rec.Seq + 1
+		if len(page.Records) == limit || rec.Seq >= head {
+			return errPageFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		return nil, err
+	}
+	return page, nil
+}
