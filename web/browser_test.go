@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/cmd/takt/demo"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
@@ -29,16 +30,17 @@ import (
 )
 
 // The acceptance test of the dashboard: a real headless Chromium against a real stack with the demo
-// municipality. It finds the goal tree, moves the as-of control to before the mid-term target
-// revision and sees the old target, then reports a value through the API and sees it appear
-// without a reload. Set TAKT_SKIP_BROWSER=1 to skip it, TAKT_SCREENSHOTS=dir to keep its
+// municipality, authentication and the security headers on. It signs in with an auditor's token,
+// finds the goal tree, moves the as-of control to before the mid-term target revision and sees the
+// old target, then reports a value through the API and sees it appear without a reload; signed
+// out, it signs in again through a #token= link. Set TAKT_SKIP_BROWSER=1 to skip it, TAKT_SCREENSHOTS=dir to keep its
 // screenshots.
 func TestDashboardInABrowser(t *testing.T) {
 	if os.Getenv("TAKT_SKIP_BROWSER") == "1" {
 		t.Skip("TAKT_SKIP_BROWSER=1")
 	}
 	chromium := mustFindChromium(t)
-	base := mustServeDemo(t)
+	base, tokens := mustServeDemo(t)
 
 	shots := t.TempDir()
 	if dir := os.Getenv("TAKT_SCREENSHOTS"); dir != "" {
@@ -138,7 +140,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 
 	start := time.Now()
-	do(chromedp.Navigate(base+"/"),
+	// Without a token the page asks for one; with the auditor's, it shows the ledger.
+	do(chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
+	waitFor("the sign-in form", `document.body.dataset.signedIn === 'false' && !document.querySelector('#goal-tree li')`)
+	do(chromedp.SetValue(chromedp.CSS(`#token`), tokens[domain.RoleAuditor]),
+		chromedp.Click(chromedp.CSS(`#signin button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#goal-tree[data-known-at]`)),
 		chromedp.WaitVisible(chromedp.CSS(goal)))
 	waitFor("the live stream", `document.getElementById('live-status').dataset.state === 'open'`)
@@ -165,7 +171,10 @@ func TestDashboardInABrowser(t *testing.T) {
 	// A value reported through the API appears without a reload: the mark would not survive one.
 	eval(`window.taktNoReload = true`)
 	body := `{"organ":"klk","year":2026,"point":"T2","value":71.5,"status":"preliminary","source":{"kind":"internal","description":"Kommunens fordonsregister"}}`
-	resp, err := http.Post(base+"/v1/tenants/demo/indicators/"+demo.RevisedIndicator+"/values", "application/json", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", base+"/v1/tenants/demo/indicators/"+demo.RevisedIndicator+"/values", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tokens[domain.RoleReporter])
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,6 +211,15 @@ func TestDashboardInABrowser(t *testing.T) {
 	do(chromedp.Click(chromedp.CSS(`#lang`)))
 	waitFor("Swedish labels", `document.querySelector('#tree-panel h2').textContent === 'Målträd'`)
 
+	// Signed out, the page forgets the token; a #token= link signs in again and leaves the
+	// address without it. The public sees the goal's history without who recorded it.
+	do(chromedp.Click(chromedp.CSS(`#signout`)), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
+	waitFor("the token forgotten", `sessionStorage.getItem('takt.token') === null`)
+	do(chromedp.Navigate(base+"/?goal="+demo.GoalID+"#token="+tokens[domain.RolePublic]),
+		chromedp.WaitVisible(chromedp.CSS(`#audit-timeline ol.timeline li[data-event-type="goal.revised"]`)))
+	waitFor("the address without the token", `location.hash === '' && document.body.dataset.signedIn === 'true'`)
+	waitFor("a history without names", `!document.getElementById('audit-timeline').textContent.includes('`+demo.Actor+`')`)
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {
@@ -234,9 +252,10 @@ func mustFindChromium(t *testing.T) string {
 }
 
 // mustServeDemo starts the stack as takt serve does — an embedded nats-server, the ledger on an
-// in-process connection, a projector and the live streams over TCP — loads the demo municipality
-// through the ledger, and serves the API and the dashboard. It returns the server's URL.
-func mustServeDemo(t *testing.T) string {
+// in-process connection, a projector and the live streams over TCP, tokens in a file of their own
+// — loads the demo municipality through the ledger, and serves the API and the dashboard. It
+// returns the server's URL and a token per role (the reporter's and secretary's for the council).
+func mustServeDemo(t *testing.T) (string, map[domain.Role]string) {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -284,7 +303,24 @@ func mustServeDemo(t *testing.T) string {
 		t.Fatal(err)
 	}
 
+	keep, err := auth.OpenTokens(filepath.Join(t.TempDir(), auth.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keep.Close() })
+	tokens := map[domain.Role]string{}
+	for _, role := range domain.Roles {
+		spec := domain.Token{Tenant: tenant, Role: role, Name: "Browser " + string(role)}
+		if role.OfOrgan() {
+			spec.Organ = "kf"
+		}
+		if tokens[role], _, err = keep.Create(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	srv := api.NewServer(ledger)
+	srv.Auth, srv.Tokens = keep, keep
 	srv.Queries = projections.Tenants{tenant: db}
 	srv.Log = reader
 	srv.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -292,7 +328,7 @@ func mustServeDemo(t *testing.T) string {
 	hs.Config.RegisterOnShutdown(srv.CloseStreams)
 	hs.Start()
 	t.Cleanup(func() { srv.CloseStreams(); hs.Close() })
-	return hs.URL
+	return hs.URL, tokens
 }
 
 type testWriter struct{ t *testing.T }

@@ -1,6 +1,7 @@
 // The dashboard: reads the public API and draws the goal tree, an indicator, a goal's history and
 // the commitments, as in force on a date and as the ledger knew them; follows /live and reads again
-// after each update with min_seq, so that what is reported appears without a reload.
+// after each update with min_seq, so that what is reported appears without a reload. Every request
+// carries the bearer token the tab signed in with.
 
 import { t, setLanguage, language, languages, localize, num } from './i18n.js';
 import { drawChart, legend } from './chart.js';
@@ -22,6 +23,25 @@ const state = {
 setLanguage(query.get('lang') || localStorage.getItem('takt.lang') || 'sv');
 
 const $ = (id) => document.getElementById(id);
+
+// The bearer token: from #token= in the address, which the page then removes from it (a fragment
+// never reaches the server, nor a Referer), else the one this tab signed in with.
+const tokenKey = 'takt.token';
+let token = (() => {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem(tokenKey, fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(tokenKey) || '';
+})();
+
+function authorized(headers) {
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+// Unauthorized is a 401: the tab has no token, or one that is refused.
+class Unauthorized extends Error {}
 
 // h builds an element: attrs holds class, text, data (dataset), on* handlers and plain attributes.
 function h(tag, attrs = {}, ...children) {
@@ -46,8 +66,9 @@ async function api(path, extra = {}) {
   if (state.minSeq) p.set('min_seq', state.minSeq);
   for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== '') p.set(k, v);
   const url = `/v1/tenants/${encodeURIComponent(state.tenant)}${path}?${p}`;
-  const resp = await fetch(url, { headers: { Accept: 'application/json' } });
+  const resp = await fetch(url, { headers: authorized({ Accept: 'application/json' }) });
   const body = await resp.json().catch(() => ({}));
+  if (resp.status === 401) throw new Unauthorized(body.detail || resp.statusText);
   if (!resp.ok) throw new Error(body.detail || resp.statusText);
   return body;
 }
@@ -97,6 +118,7 @@ function refresh() {
 
 async function load() {
   syncURL();
+  if (!token) { signIn(''); return; }
   try {
     const [periods, organs] = await Promise.all([api('/periods'), api('/organs')]);
     state.periods = periods.periods || [];
@@ -107,11 +129,28 @@ async function load() {
     renderTree(tree);
     await Promise.all([loadGoal(), loadIndicator(), loadCommitments()]);
     showError();
+    signedIn(true);
     startLive(tree.known_at);
     document.body.dataset.loaded = String(tree.known_at);
   } catch (err) {
-    showError(state.tenant, err);
+    if (err instanceof Unauthorized) signIn(err.message);
+    else showError(state.tenant, err);
   }
+}
+
+// signIn asks for a token, saying why the last one (if any) was refused.
+function signIn(why) {
+  stopLive();
+  signedIn(false);
+  $('signin-why').textContent = token ? why : '';
+  $('signin').hidden = false;
+  $('token').focus();
+}
+
+function signedIn(yes) {
+  $('signin').hidden = yes;
+  $('signout').hidden = !yes || !token;
+  document.body.dataset.signedIn = String(yes);
 }
 
 function choosePeriod() {
@@ -413,7 +452,7 @@ function commitmentItem(c) {
 
 // --- live ------------------------------------------------------------------------------------
 
-let source = null, pending = null;
+let live = null, pending = null; // the open stream's AbortController; the refresh it has scheduled
 
 function setLive(s) {
   const el = $('live-status');
@@ -421,27 +460,63 @@ function setLive(s) {
   $('live-text').textContent = t(s === 'open' ? 'liveOpen' : s === 'closed' ? 'liveClosed' : 'liveConnecting');
 }
 
-// startLive follows /live from the sequence after the one the first answer was built from. The
-// browser reconnects by itself with Last-Event-ID; a closed stream is opened again.
-function startLive(knownAt) {
-  if (source) return;
+// startLive follows /live from the sequence after the one the first answer was built from. It
+// reads the server-sent events through fetch, which, unlike EventSource, sends the token; a stream
+// that ends is opened again from the last sequence seen, as Last-Event-ID would.
+async function startLive(knownAt) {
+  if (live || !token) return;
   state.minSeq = Math.max(state.minSeq, knownAt);
-  source = new EventSource(`/v1/tenants/${encodeURIComponent(state.tenant)}/live?from=${state.minSeq + 1}`);
-  source.onopen = () => setLive('open');
-  source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) {
-      setLive('closed');
-      source = null;
-      setTimeout(() => startLive(state.minSeq), 5000);
-    } else setLive('connecting');
-  };
-  source.onmessage = (e) => {
-    const seq = Number(e.lastEventId);
-    if (seq > state.minSeq) state.minSeq = seq;
-    document.body.dataset.liveSeq = String(seq);
-    clearTimeout(pending);
-    pending = setTimeout(refresh, 150);
-  };
+  const ctl = new AbortController();
+  live = ctl;
+  setLive('connecting');
+  try {
+    const resp = await fetch(`/v1/tenants/${encodeURIComponent(state.tenant)}/live?from=${state.minSeq + 1}`,
+      { headers: authorized({ Accept: 'text/event-stream' }), signal: ctl.signal, cache: 'no-store' });
+    if (resp.status === 401) {
+      const body = await resp.json().catch(() => ({}));
+      live = null;
+      signIn(body.detail || resp.statusText);
+      return;
+    }
+    if (!resp.ok || !resp.body) throw new Error(resp.statusText);
+    setLive('open');
+    const lines = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '', id = '', data = false;
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      buffer += value;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl).replace(/\r$/, '');
+        buffer = buffer.slice(nl + 1);
+        if (line === '') {
+          if (data) updated(Number(id));
+          data = false;
+        } else if (line.startsWith('id:')) id = line.slice(3).trim();
+        else if (line.startsWith('data:')) data = true;
+      }
+    }
+  } catch (err) {
+    if (ctl.signal.aborted) return;
+  }
+  if (live !== ctl) return;
+  live = null;
+  setLive('closed');
+  setTimeout(() => { if (!live) startLive(state.minSeq); }, 5000);
+}
+
+function stopLive() {
+  if (live) live.abort();
+  live = null;
+  setLive('closed');
+}
+
+// updated reads again once the projection has applied seq.
+function updated(seq) {
+  if (seq > state.minSeq) state.minSeq = seq;
+  document.body.dataset.liveSeq = String(seq);
+  clearTimeout(pending);
+  pending = setTimeout(refresh, 150);
 }
 
 // --- controls --------------------------------------------------------------------------------
@@ -470,6 +545,18 @@ function wire() {
     localStorage.setItem('takt.lang', next);
     localizeAll();
     refresh();
+  });
+  $('signin').addEventListener('submit', (e) => {
+    e.preventDefault();
+    token = $('token').value.trim();
+    $('token').value = '';
+    sessionStorage.setItem(tokenKey, token);
+    refresh();
+  });
+  $('signout').addEventListener('click', () => {
+    token = '';
+    sessionStorage.removeItem(tokenKey);
+    signIn('');
   });
   $('commitment-organ').addEventListener('change', (e) => { state.organ = e.target.value; syncURL(); loadCommitments(); });
   $('commitment-year').addEventListener('change', (e) => { state.year = e.target.value; syncURL(); loadCommitments(); });
