@@ -984,8 +984,14 @@ func (a *applier) putCommitment(e domain.Event, p *prev, c domain.CommitmentView
 	if c.Progress != nil {
 		pv, ps = c.Progress.Value, c.Progress.Status
 	}
-	return a.exec(`INSERT OR REPLACE INTO commitments (id, period, text, responsible, goal, measure, target, year, due, status,
-		progress_value, progress_status, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// An upsert, not INSERT OR REPLACE: a row updated in place keeps its place in the table and in the
+	// index of ids, where a replaced one would be deleted and written anew at the end.
+	return a.exec(`INSERT INTO commitments (id, period, text, responsible, goal, measure, target, year, due, status,
+		progress_value, progress_status, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET period = excluded.period, text = excluded.text, responsible = excluded.responsible,
+		goal = excluded.goal, measure = excluded.measure, target = excluded.target, year = excluded.year, due = excluded.due,
+		status = excluded.status, progress_value = excluded.progress_value, progress_status = excluded.progress_status,
+		valid_from = excluded.valid_from, seq = excluded.seq`,
 		c.ID, c.Period, c.Text, c.Responsible, c.Goal, string(measure), c.Measure.Target, c.Year, string(c.Due), c.Status,
 		pv, ps, string(c.ValidFrom), c.Seq)
 }
