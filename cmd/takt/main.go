@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string) error {
 	case "key":
 		return runKey(ctx, args)
 	case "verify":
-		return runVerify(ctx, args)
+		return runVerify(ctx, args, os.Stdout, os.Stderr)
 	case "backup":
 		return runBackup(ctx, args, os.Stdout, os.Stderr)
 	case "token":

@@ -27,6 +27,8 @@ type verifyFlags struct {
 	offlineFlags
 	Key    string // the verifier key, or a file holding it
 	Backup string // a directory of stream backups
+	URL    string // a running takt
+	Token  string // a bearer token for URL
 }
 
 const verifyUsage = `Usage: takt verify [flags]
@@ -43,21 +45,28 @@ The log is read from one of:
   --backup DIR     stream backups as takt backup or nats stream backup write them
                    (DIR/TAKT_<TENANT> and DIR/TAKT_<TENANT>_CHECKPOINTS), restored into a NATS
                    of its own in a temporary directory; nothing needs restoring beforehand
+  --url URL        a running takt (http://host:port), through its API: the events as stored
+                   (/log), the checkpoints, and the proofs it serves (/proof), which are checked
+                   too; with --tenant, and an auditor's token in --token or TAKT_TOKEN
 
 Give --key the key published in the minutes: the data directory's own key proves nothing to an
-auditor, and --backup takes none from anywhere else. docs/auditing.md says it step by step.
+auditor, and --backup and --url take none from anywhere else. docs/auditing.md says it step by
+step.
 
 `
 
 // runVerify is `takt verify`.
-func runVerify(ctx context.Context, args []string) error {
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c verifyFlags
 	c.DataDir = DefaultConfig().DataDir
 	fs := flag.NewFlagSet("takt verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	c.logConfig.flags(fs)
 	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the data directory, NATS or backup holds")
 	fs.StringVar(&c.Key, "key", "", "the verifier `key` (name+hash+base64) or a file holding it; by default <data>/keys/"+audit.VerifierKeyFile+", which proves nothing to an auditor")
 	fs.StringVar(&c.Backup, "backup", "", "verify the stream backups in this `directory` instead of a data directory's log")
+	fs.StringVar(&c.URL, "url", "", "verify the log a running takt serves at this `url` (http://host:port)")
+	fs.StringVar(&c.Token, "token", "", "the bearer `token` for --url, an auditor's (default $TAKT_TOKEN)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), verifyUsage)
 		fs.PrintDefaults()
@@ -69,14 +78,27 @@ func runVerify(ctx context.Context, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("takt verify takes no arguments, got %q", rest)
 	}
-	return verify(ctx, os.Stdout, os.Stderr, c)
+	if c.Token == "" {
+		c.Token = os.Getenv("TAKT_TOKEN")
+	}
+	return verify(ctx, stdout, stderr, c)
 }
 
 // verify verifies the logs of the tenants c names with the verifier key c gives (or the data
-// directory's own) and writes what it checked to w.
+// directory's own) and writes what it checked to w. It stops at the first tenant that fails.
 func verify(ctx context.Context, w, stderr io.Writer, c verifyFlags) error {
-	if c.Backup != "" && c.NATSURL != "" {
-		return errors.New("--backup and --nats-url both say where the log is: give one")
+	var where []string
+	for name, v := range map[string]string{"--backup": c.Backup, "--nats-url": c.NATSURL, "--url": c.URL} {
+		if v != "" {
+			where = append(where, name)
+		}
+	}
+	if len(where) > 1 {
+		sort.Strings(where)
+		return fmt.Errorf("%s each say where the log is: give one", strings.Join(where, " and "))
+	}
+	if c.URL != "" && c.Tenant == "all" {
+		return errURLTenants
 	}
 	if err := errors.Join(c.check(), c.checkTenants()); err != nil {
 		return err
@@ -109,8 +131,10 @@ func (c verifyFlags) verifier(w io.Writer) (note.Verifier, error) {
 	if c.Key != "" {
 		return audit.ParseVerifierKey(c.Key)
 	}
-	if c.Backup != "" {
-		return nil, errors.New("--backup needs --key: the key published in the minutes (takt key prints it)")
+	for name, v := range map[string]string{"--backup": c.Backup, "--url": c.URL} {
+		if v != "" {
+			return nil, fmt.Errorf("%s needs --key: the key published in the minutes (takt key prints it)", name)
+		}
 	}
 	k, err := audit.LoadKey(keyDir(c.DataDir))
 	if err != nil {
@@ -134,9 +158,17 @@ type verifySource interface {
 	Close() error
 }
 
-// openVerifySource opens the log c names: a data directory's, a NATS server's, or backups
-// restored into a NATS of their own.
+// openVerifySource opens the log c names: a data directory's, a NATS server's, backups restored
+// into a NATS of their own, or a running takt's.
 func openVerifySource(ctx context.Context, w, stderr io.Writer, c verifyFlags) (verifySource, error) {
+	if c.URL != "" {
+		r, err := newRemoteSource(c.URL, c.Token)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(w, "server       %s: the events as stored (/log), the checkpoints, the proofs it serves (/proof)\n", r.base)
+		return r, nil
+	}
 	if c.Backup != "" {
 		var tenants []string
 		if c.Tenant != "all" {

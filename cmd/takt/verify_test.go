@@ -3,12 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taktledger/takt/audit"
+	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/events/natstest"
@@ -323,4 +333,162 @@ func tamperedBackup(t *testing.T, src *events.Store, edit func(stream string, se
 		}
 	}
 	return dir
+}
+
+// takt verify --url verifies the log a running takt serves, with an auditor's token; without one
+// it is told why not. A server that serves a rewritten or a missing event, or a proof that does
+// not hold, is caught, naming the sequence.
+func TestVerify_URL(t *testing.T) {
+	ctx := context.Background()
+	data, key := auditedData(t)
+	tokens, err := openTokens(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor, _, err := tokens.Create(ctx, auth.Token{Tenant: "demo", Role: domain.RoleAuditor, Name: "Revisionen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, _, err := tokens.Create(ctx, auth.Token{Tenant: "demo", Role: domain.RolePublic, Name: "Allmänheten"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens.Close()
+	m := NewMain() // takt serve as it runs in production: with the data directory's tokens
+	m.Config.DataDir, m.Config.Addr = data, "127.0.0.1:0"
+	m.Logger, m.Stdout = slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+
+	// In front of takt serve, a proxy through which the test changes what takt serve answers.
+	target, err := url.Parse(m.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tamper atomic.Pointer[func(path string, answer map[string]any)]
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		edit := tamper.Load()
+		if edit == nil || resp.StatusCode != 200 {
+			return nil
+		}
+		var answer map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+			return err
+		}
+		resp.Body.Close()
+		(*edit)(resp.Request.URL.Path+"?"+resp.Request.URL.RawQuery, answer)
+		b, err := json.Marshal(answer)
+		if err != nil {
+			return err
+		}
+		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	defer front.Close()
+
+	verifyURL := func(edit func(path string, answer map[string]any), args ...string) (string, error) {
+		tamper.Store(&edit)
+		if edit == nil {
+			tamper.Store(nil)
+		}
+		args = append([]string{"--url", front.URL, "--tenant", "demo", "--key", filepath.Join(data, "keys", audit.VerifierKeyFile)}, args...)
+		out, err := cli(t, func(ctx context.Context, args []string, out, errs *bytes.Buffer) error {
+			return runVerify(ctx, args, out, errs)
+		}, args...)
+		t.Logf("%v\n%s", err, out)
+		return out, err
+	}
+
+	t.Setenv("TAKT_TOKEN", auditor)
+	report, err := verifyURL(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"server       " + front.URL, "tenant       demo", "events       8 read and hashed", fmt.Sprintf("checkpoints  2 read, 2 signatures verified with key %s+%08x", key.Verifier.Name(), key.Verifier.KeyHash()),
+		"roots        2 checkpoints match", "inclusion    2 proofs verified (the last event of each checkpoint), from the server's /proof",
+		"consistency  1 proofs verified (each checkpoint against the one before), from the server's /proof", "last         checkpoint 2, size 8", "\nok\n"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	t.Setenv("TAKT_TOKEN", "")
+	if _, err := verifyURL(nil, "--token", auditor); err != nil {
+		t.Errorf("with --token: %v", err)
+	}
+	if _, err := verifyURL(nil); err == nil || !strings.Contains(err.Error(), "/v1/tenants/demo/checkpoints: 401 Unauthorized: ") ||
+		!strings.HasSuffix(err.Error(), "(give an auditor's token with --token or TAKT_TOKEN)") {
+		t.Errorf("without a token: %v", err)
+	}
+	if _, err := verifyURL(nil, "--token", public); err == nil || !strings.Contains(err.Error(), "/v1/tenants/demo/log?from=1&limit=5000: 403 Forbidden: ") ||
+		!strings.HasSuffix(err.Error(), "(the token's role may not read this; an auditor's may)") {
+		t.Errorf("with the public's token: %v", err)
+	}
+
+	for _, tt := range []struct {
+		flags verifyFlags
+		want  string
+	}{
+		{verifyFlags{offlineFlags: offlineFlags{Tenant: "all"}, URL: front.URL, Key: key.VKey}, "--url needs --tenant"},
+		{verifyFlags{offlineFlags: offlineFlags{Tenant: "demo"}, URL: front.URL}, "--url needs --key"},
+		{verifyFlags{offlineFlags: offlineFlags{Tenant: "demo"}, URL: "takt.example.se", Key: key.VKey}, `--url "takt.example.se" is not the http or https address of a takt server`},
+		{verifyFlags{offlineFlags: offlineFlags{Tenant: "demo"}, URL: front.URL, Backup: data, Key: key.VKey}, "--backup and --url each say where the log is: give one"},
+	} {
+		if err := verify(ctx, io.Discard, io.Discard, tt.flags); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want %q", tt.flags, err, tt.want)
+		}
+	}
+
+	// What the server answers, changed on its way.
+	records := func(answer map[string]any, fn func(seq uint64, r map[string]any) bool) {
+		var kept []any
+		for _, r := range answer["records"].([]any) {
+			if r := r.(map[string]any); fn(uint64(r["seq"].(float64)), r) {
+				kept = append(kept, r)
+			}
+		}
+		answer["records"] = kept
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(path string, answer map[string]any)
+		want string
+	}{
+		{"an event rewritten", func(path string, answer map[string]any) {
+			if strings.Contains(path, "/log?") {
+				records(answer, func(seq uint64, r map[string]any) bool {
+					if seq == 5 {
+						data, _ := base64.StdEncoding.DecodeString(r["data"].(string))
+						r["data"] = base64.StdEncoding.EncodeToString(bytes.Replace(data, []byte("Nämnd bun"), []byte("Nämnd BUN"), 1))
+					}
+					return true
+				})
+			}
+		}, "tenant demo: seq 5: leaf hash differs from the one checkpoint 2 (size 8) commits to"},
+		{"an event left out", func(path string, answer map[string]any) {
+			if strings.Contains(path, "/log?") {
+				records(answer, func(seq uint64, r map[string]any) bool { return seq != 5 })
+			}
+		}, "tenant demo: seq 5: missing: the log goes from seq 4 to seq 6"},
+		{"an inclusion proof that does not hold", func(path string, answer map[string]any) {
+			if strings.Contains(path, "/proof?") && answer["seq"] == 3.0 {
+				answer["leaf"] = answer["root"]
+			}
+		}, "tenant demo: seq 3: the inclusion proof in checkpoint 1 (size 3) out of the server's /proof does not verify"},
+		{"a consistency proof that does not hold", func(path string, answer map[string]any) {
+			if strings.Contains(path, "/proof?") && answer["from_root"] != nil {
+				answer["hashes"] = []any{answer["to_root"]}
+			}
+		}, "tenant demo: checkpoint 2 (size 8): the consistency proof from checkpoint 1 (size 3) out of the server's /proof does not verify"},
+	} {
+		_, err := verifyURL(tt.edit, "--token", auditor)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: %v\nwant %s", tt.name, err, tt.want)
+		}
+	}
 }

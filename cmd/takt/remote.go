@@ -1,0 +1,226 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/taktledger/takt/audit"
+	"github.com/taktledger/takt/domain"
+)
+
+// remoteSource reads the logs, checkpoints and proofs of a running takt through its HTTP API:
+// GET /v1/tenants/{t}/log, /checkpoints and /proof. Nothing it is told is trusted: takt verify
+// recomputes the tree from the events and checks every checkpoint and every proof against it.
+type remoteSource struct {
+	base   string // the server's URL, without a trailing slash
+	token  string // a bearer token; the auditor role may read all of the above
+	client *http.Client
+}
+
+// logPageSize is how many events remoteSource asks the server for at once.
+const logPageSize = 5000
+
+func newRemoteSource(rawURL, token string) (*remoteSource, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--url %q is not the http or https address of a takt server (http://host:port)", rawURL)
+	}
+	return &remoteSource{base: strings.TrimSuffix(rawURL, "/"), token: token, client: &http.Client{Timeout: 2 * time.Minute}}, nil
+}
+
+// errURLTenants is --url without --tenant.
+var errURLTenants = errors.New("--url needs --tenant: the server does not list its tenants")
+
+func (s *remoteSource) tenants(context.Context) ([]string, error) { return nil, errURLTenants }
+
+// get asks for the tenant's path with query and decodes the JSON answer into v. An answer that
+// is not 200 is an error that says what the server said, and how to get past 401 and 403.
+func (s *remoteSource) get(ctx context.Context, tenant, path string, query url.Values, v any) error {
+	u := s.base + "/v1/tenants/" + url.PathEscape(tenant) + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		var problem struct{ Title, Detail string }
+		said := strings.TrimSpace(string(body))
+		if json.Unmarshal(body, &problem) == nil && (problem.Detail != "" || problem.Title != "") {
+			said = cmp.Or(problem.Detail, problem.Title)
+		}
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			said += " (give an auditor's token with --token or TAKT_TOKEN)"
+		case http.StatusForbidden:
+			said += " (the token's role may not read this; an auditor's may)"
+		}
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, said)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: the answer is not what takt serves: %w", u, err)
+	}
+	return nil
+}
+
+func (s *remoteSource) checkpoints(ctx context.Context, tenant string) ([]domain.Checkpoint, error) {
+	var answer struct {
+		Checkpoints []struct {
+			Checkpoint uint64
+			Size       uint64
+			Reason     string
+			Note       string
+			Stored     time.Time
+		}
+	}
+	if err := s.get(ctx, tenant, "/checkpoints", nil, &answer); err != nil {
+		return nil, err
+	}
+	out := make([]domain.Checkpoint, len(answer.Checkpoints))
+	for i, c := range answer.Checkpoints {
+		out[i] = domain.Checkpoint{Seq: c.Checkpoint, Size: c.Size, Reason: c.Reason, Note: []byte(c.Note), Stored: c.Stored}
+	}
+	return out, nil
+}
+
+// read pages through the tenant's log up to its head as the first page gives it.
+func (s *remoteSource) read(ctx context.Context, tenant string, fn func(domain.Record) error) error {
+	var head uint64
+	for from, first := uint64(1), true; first || from <= head; first = false {
+		var page struct {
+			Next, Head uint64
+			Records    []struct {
+				Seq     uint64
+				Subject string
+				MsgID   string `json:"msg_id"`
+				Data    []byte
+				Stored  time.Time
+			}
+		}
+		q := url.Values{"from": {strconv.FormatUint(from, 10)}, "limit": {strconv.Itoa(logPageSize)}}
+		if err := s.get(ctx, tenant, "/log", q, &page); err != nil {
+			return err
+		}
+		if first {
+			head = page.Head
+		}
+		if page.Next <= from && from <= head {
+			return fmt.Errorf("the server's page of the log from seq %d holds nothing, though the log goes on to seq %d", from, head)
+		}
+		for _, r := range page.Records {
+			if r.Seq > head {
+				return nil
+			}
+			if err := fn(domain.Record{Seq: r.Seq, Subject: r.Subject, MsgID: r.MsgID, Data: r.Data, Stored: r.Stored}); err != nil {
+				return err
+			}
+		}
+		from = page.Next
+	}
+	return nil
+}
+
+// reference is the server's tree, through the proofs it answers, up to its last checkpoint.
+func (s *remoteSource) reference(_ context.Context, tenant string, cps []domain.Checkpoint) (*audit.Reference, func() error, error) {
+	var size uint64
+	for _, c := range cps {
+		size = max(size, c.Size)
+	}
+	return &audit.Reference{Size: size, Proofs: remoteProver{s, tenant}, Name: "server's /proof"}, nil, nil
+}
+
+func (s *remoteSource) Close() error {
+	s.client.CloseIdleConnections()
+	return nil
+}
+
+// remoteProver asks a server for the proofs of a tenant's tree. Each answer must verify against
+// the roots it states itself; takt verify then checks those against the signed roots.
+type remoteProver struct {
+	s      *remoteSource
+	tenant string
+}
+
+func (p remoteProver) ProveTree(ctx context.Context, t, n uint64) (tlog.TreeProof, error) {
+	var answer struct {
+		From     uint64   `json:"from"`
+		To       uint64   `json:"to"`
+		FromRoot string   `json:"from_root"`
+		ToRoot   string   `json:"to_root"`
+		Hashes   []string `json:"hashes"`
+	}
+	q := url.Values{"from": {strconv.FormatUint(n, 10)}, "to": {strconv.FormatUint(t, 10)}}
+	hashes, err := p.proof(ctx, q, &answer, func() []string { return append([]string{answer.FromRoot, answer.ToRoot}, answer.Hashes...) })
+	if err != nil {
+		return nil, err
+	} else if answer.From != n || answer.To != t {
+		return nil, fmt.Errorf("asked for the proof from %d to %d, the server answered from %d to %d", n, t, answer.From, answer.To)
+	}
+	proof := tlog.TreeProof(hashes[2:])
+	if err := tlog.CheckTree(proof, int64(t), hashes[1], int64(n), hashes[0]); err != nil {
+		return nil, fmt.Errorf("the server's consistency proof from %d to %d does not verify against the roots it states: %w", n, t, err)
+	}
+	return proof, nil
+}
+
+func (p remoteProver) ProveRecord(ctx context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error) {
+	var answer struct {
+		Seq    uint64   `json:"seq"`
+		Size   uint64   `json:"size"`
+		Leaf   string   `json:"leaf"`
+		Root   string   `json:"root"`
+		Hashes []string `json:"hashes"`
+	}
+	q := url.Values{"seq": {strconv.FormatUint(n+1, 10)}, "size": {strconv.FormatUint(t, 10)}}
+	hashes, err := p.proof(ctx, q, &answer, func() []string { return append([]string{answer.Leaf, answer.Root}, answer.Hashes...) })
+	if err != nil {
+		return tlog.Hash{}, nil, err
+	} else if answer.Seq != n+1 || answer.Size != t {
+		return tlog.Hash{}, nil, fmt.Errorf("asked for the proof of seq %d in %d, the server answered seq %d in %d", n+1, t, answer.Seq, answer.Size)
+	}
+	proof := tlog.RecordProof(hashes[2:])
+	if err := tlog.CheckRecord(proof, int64(t), hashes[1], int64(n), hashes[0]); err != nil {
+		return tlog.Hash{}, nil, fmt.Errorf("the server's inclusion proof of seq %d does not verify against the leaf and root it states: %w", n+1, err)
+	}
+	return hashes[0], proof, nil
+}
+
+// proof asks for /proof with q, decodes the answer into v and parses the hashes that hashes
+// lists of it: the two the answer states (leaf and root, or the two roots), then the proof's.
+func (p remoteProver) proof(ctx context.Context, q url.Values, v any, hashes func() []string) ([]tlog.Hash, error) {
+	if err := p.s.get(ctx, p.tenant, "/proof", q, v); err != nil {
+		return nil, err
+	}
+	in := hashes()
+	out := make([]tlog.Hash, len(in))
+	for i, s := range in {
+		h, err := tlog.ParseHash(s)
+		if err != nil {
+			return nil, fmt.Errorf("the server gave %q where a hash (32 bytes in base64) belongs", s)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
