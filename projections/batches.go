@@ -21,20 +21,37 @@ func (e dbError) Unwrap() error { return e.err }
 var errUntil = errors.New("projections: until reached")
 
 // readBatches passes the records of tenant's log from sequence from up to the log's head as it is
-// now (or up to until, when that is not zero) to apply, at most n at a time. An error of apply is
-// returned as a dbError.
+// now (or up to until, when that is not zero) to apply, at most n at a time. Reading and decoding
+// the next batch goes on, in the caller's goroutine, while apply works on one in another. An error
+// of apply is returned as a dbError.
 func readBatches(ctx context.Context, log domain.Log, tenant string, from, until uint64, n int,
 	apply func(context.Context, []domain.Record) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []domain.Record, 1)
+	applied := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				if err = apply(ctx, b); err != nil {
+					cancel()
+				}
+			}
+		}
+		applied <- err
+	}()
 	batch := make([]domain.Record, 0, n)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := apply(ctx, batch)
-		batch = batch[:0]
-		if err != nil {
-			return dbError{err}
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
+		batch = make([]domain.Record, 0, n)
 		return nil
 	}
 	err := log.Read(ctx, tenant, from, func(r domain.Record) error {
@@ -48,6 +65,10 @@ func readBatches(ctx context.Context, log domain.Log, tenant string, from, until
 	})
 	if err == nil || errors.Is(err, errUntil) {
 		err = flush()
+	}
+	close(batches)
+	if aerr := <-applied; aerr != nil {
+		return dbError{aerr}
 	}
 	return err
 }

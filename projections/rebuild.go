@@ -32,7 +32,11 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	build, err := db.deferIndexes(ctx)
 	var seq uint64
 	if err == nil {
-		seq, err = NewProjector(db, log, tenant).CatchUp(ctx)
+		p := NewProjector(db, log, tenant)
+		// Nothing reads the new file before it is complete: larger transactions write each page
+		// that many records touch once rather than once per 500 records.
+		p.BatchSize = 5000
+		seq, err = p.CatchUp(ctx)
 	}
 	if err == nil {
 		err = build(ctx)
