@@ -56,7 +56,8 @@ type DB struct {
 	applying sync.Mutex // held by Apply
 	cache    applyCache
 
-	trees treeCache
+	trees  treeCache
+	latest latestValuesCache
 }
 
 // NewDB returns a DB at path with the defaults.

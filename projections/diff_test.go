@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/taktledger/takt/domain"
 )
 
-// diff splits states without decoding them; it must write what decoding them would.
+// diff splits states without decoding them; it must write what decoding them would, and decodeDiff
+// must read back what encoding/json would.
 func TestDiffAsDecoded(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	word := func() string {
@@ -55,6 +57,17 @@ func TestDiffAsDecoded(t *testing.T) {
 		}
 		if got != want {
 			t.Fatalf("diff of\n%s\n%s\ngot  %s\nwant %s", before, after, got, want)
+		}
+		split, err := decodeDiff([]byte(got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		decoded, err := decodeDiffJSON([]byte(got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(split, decoded) {
+			t.Fatalf("diff %s decodes as %v, want %v", got, split, decoded)
 		}
 	}
 	for _, s := range []string{`{"a":1, "b":2}`, `{"a\"":1}`, `{"a":1,"a":2}`, `[1]`, `{"a":}`, `{"a":1`, `{}x`} {

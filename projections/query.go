@@ -25,6 +25,17 @@ type reader struct {
 	// current is true when known is the projection's checkpoint: the current-state tables then
 	// answer what history would, faster.
 	current bool
+	// latest keeps the latest values read at a checkpoint, for the reads after this one.
+	latest *latestValuesCache
+}
+
+// latestValuesCache holds the latest value in force of every indicator at one checkpoint: a value
+// is a fact about its year, so they are the same whatever the as_of of the read, and a dashboard
+// reading trees as of many dates reads them once per checkpoint.
+type latestValuesCache struct {
+	mu     sync.Mutex
+	seq    uint64
+	values map[string]domain.ValueView // shared: not to be changed
 }
 
 // read runs fn in a read transaction for tenant under opts.
@@ -51,7 +62,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 		return err
 	}
 	defer tx.Rollback()
-	r := &reader{ctx: ctx, tx: tx, asOf: asOf}
+	r := &reader{ctx: ctx, tx: tx, asOf: asOf, latest: &db.latest}
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&r.known); err != nil {
 		return err
 	}
@@ -323,7 +334,7 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 		return nil
 	}
 	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE agg_kind = 'indicator' AND agg_id = ?
-		AND kind = 'target' AND seq <= ? ORDER BY seq`, in.ID, r.known)
+		AND event_type = 'indicator.target_set' AND seq <= ? ORDER BY seq`, in.ID, r.known)
 	if err != nil {
 		return err
 	}
@@ -363,6 +374,27 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	if !r.current {
 		return nil, nil
 	}
+	if c := r.latest; c != nil {
+		c.mu.Lock()
+		seq, values := c.seq, c.values
+		c.mu.Unlock()
+		if values != nil && seq == r.known {
+			return values, nil
+		}
+	}
+	values, err := r.readLatestValues()
+	if err == nil && r.latest != nil {
+		r.latest.mu.Lock()
+		if r.known >= r.latest.seq {
+			r.latest.seq, r.latest.values = r.known, values
+		}
+		r.latest.mu.Unlock()
+	}
+	return values, err
+}
+
+// readLatestValues reads what latestValues returns.
+func (r *reader) readLatestValues() (map[string]domain.ValueView, error) {
 	// A value has a version or two (reported, corrected); the last one read is the latest.
 	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE kind = 'value' AND id IN
 		(SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL) ORDER BY id, seq`)
@@ -476,16 +508,14 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 	return out, err
 }
 
-// versions returns the versions of the entities of an aggregate known at r.known, in the order
-// recorded. valid_to is what the ledger knew at r.known.
+// versions returns the versions where selects, known at r.known, in the order recorded. A version's
+// valid_to is the valid_from of the next version of its entity among them: where must select every
+// version of an entity it selects for that to be what the ledger knew at r.known.
 func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 	q := `SELECT h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ, h.period,
-		h.recorded_at, h.valid_from,
-		(SELECT n.valid_from FROM history n WHERE n.kind = h.kind AND n.id = h.id AND n.seq > h.seq AND n.seq <= ?
-			ORDER BY n.seq LIMIT 1),
-		h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
+		h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
 		FROM history h WHERE h.seq <= ? AND (` + where + `) ORDER BY h.seq, h.kind, h.id`
-	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known, r.known}, args...)...)
+	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -493,27 +523,38 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 	out := []domain.Version{}
 	for rows.Next() {
 		var v domain.Version
-		var aggKind, recorded, validFrom, diffJSON, state string
-		var validTo, dOrgan, dDate, dPara, dCase sql.NullString
+		var aggKind, recorded, validFrom string
+		var diffJSON, state []byte
+		var dOrgan, dDate, dPara, dCase sql.NullString
 		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
-			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &validTo, &dOrgan, &dDate, &dPara, &dCase,
+			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &dOrgan, &dDate, &dPara, &dCase,
 			&v.Reason, &diffJSON, &state); err != nil {
 			return nil, err
 		}
 		v.Aggregate.Kind = domain.Kind(aggKind)
 		v.RecordedAt, _ = parseTime(recorded)
-		v.ValidFrom, v.ValidTo = domain.Date(validFrom), domain.Date(validTo.String)
+		v.ValidFrom = domain.Date(validFrom)
 		if dOrgan.Valid {
 			v.Decision = &domain.DecisionRef{Organ: dOrgan.String, MeetingDate: domain.Date(dDate.String),
 				Paragraph: dPara.String, CaseNumber: dCase.String}
 		}
-		if err := json.Unmarshal([]byte(diffJSON), &v.Diff); err != nil {
+		if v.Diff, err = decodeDiff(diffJSON); err != nil {
 			return nil, err
 		}
 		v.State = json.RawMessage(state)
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	next := map[entity]domain.Date{}
+	for i := len(out) - 1; i >= 0; i-- {
+		v := &out[i]
+		key := entity{v.Kind, v.ID}
+		v.ValidTo = next[key]
+		next[key] = v.ValidFrom
+	}
+	return out, nil
 }
 
 // GoalHistory implements domain.Queries.
@@ -526,9 +567,11 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		// The goal, its indicators and commitments, the targets of its indicators and the corrections
 		// of their values: the decisions about the goal, and what was changed after it was reported.
 		// Values as reported are the indicator's (GET /indicators/{id}).
+		// The versions of a target are written by target_set events alone.
 		where := `(h.kind = 'goal' AND h.id = ?) OR (h.kind IN ('indicator', 'commitment') AND h.goal = ?)
-			OR (h.agg_kind = 'indicator' AND h.agg_id IN (SELECT DISTINCT id FROM history WHERE kind = 'indicator' AND goal = ?)
-				AND (h.kind = 'target' OR h.event_type = 'indicator.value_corrected'))`
+			OR (h.agg_kind = 'indicator'
+				AND h.agg_id IN (SELECT id FROM history INDEXED BY history_goal WHERE kind = 'indicator' AND goal = ?)
+				AND h.event_type IN ('indicator.target_set', 'indicator.value_corrected'))`
 		args := []any{id, id, id}
 		if out, err = r.versions(where, args...); err != nil {
 			return err
