@@ -107,7 +107,7 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 		}
 		if !a.allows(p.Role) {
 			s.Metrics.authFailed(domain.EFORBIDDEN, "role")
-			s.problem(w, r, domain.Forbidden("Authorization", "role", "%s %s is for %s; this token is %s.", r.Method, r.Pattern, roleList(a), p))
+			s.problem(w, r, domain.Forbidden("Authorization", "role", "%s is for %s; this token is %s.", r.Pattern, roleList(a), p))
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))

@@ -27,14 +27,15 @@ const $ = (id) => document.getElementById(id);
 // The bearer token: from #token= in the address, which the page then removes from it (a fragment
 // never reaches the server, nor a Referer), else the one this tab signed in with.
 const tokenKey = 'takt.token';
-let token = (() => {
+function tokenFromAddress() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
   if (fromHash) {
     sessionStorage.setItem(tokenKey, fromHash);
     history.replaceState(null, '', location.pathname + location.search);
   }
   return sessionStorage.getItem(tokenKey) || '';
-})();
+}
+let token = tokenFromAddress();
 
 function authorized(headers) {
   return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
@@ -119,6 +120,7 @@ function refresh() {
 async function load() {
   syncURL();
   if (!token) { signIn(''); return; }
+  const asked = token; // a sign-out while this load is under way makes its answers stale
   try {
     const [periods, organs] = await Promise.all([api('/periods'), api('/organs')]);
     state.periods = periods.periods || [];
@@ -128,11 +130,13 @@ async function load() {
     const tree = await api('/goals', { period: state.period });
     renderTree(tree);
     await Promise.all([loadGoal(), loadIndicator(), loadCommitments()]);
+    if (token !== asked) return;
     showError();
     signedIn(true);
     startLive(tree.known_at);
     document.body.dataset.loaded = String(tree.known_at);
   } catch (err) {
+    if (token !== asked) return;
     if (err instanceof Unauthorized) signIn(err.message);
     else showError(state.tenant, err);
   }
@@ -552,6 +556,15 @@ function wire() {
     $('token').value = '';
     sessionStorage.setItem(tokenKey, token);
     refresh();
+  });
+  // A #token= link opened in this tab signs in without a reload.
+  window.addEventListener('hashchange', () => {
+    const next = tokenFromAddress();
+    if (next && next !== token) {
+      token = next;
+      stopLive();
+      refresh();
+    }
   });
   $('signout').addEventListener('click', () => {
     token = '';
