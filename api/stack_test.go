@@ -32,8 +32,11 @@ type stack struct {
 	url   string
 	nats  *events.Server
 	store *events.Store
-	// tokens, when set, is the credentials of the servers serve starts from then on.
+	// tokens, when set, is the credentials of the servers serve starts from then on, and limit and
+	// burst their rate limit.
 	tokens *auth.Tokens
+	limit  float64
+	burst  int
 }
 
 func mustOpenStack(t *testing.T) *stack {
@@ -79,6 +82,7 @@ func (s *stack) serve(wrap func(domain.Log) domain.Log) (string, *events.Store) 
 	if s.tokens != nil {
 		srv.Auth, srv.Tokens = s.tokens, s.tokens
 	}
+	srv.RateLimit, srv.RateBurst = s.limit, s.burst
 	hs := httptest.NewServer(srv.Handler())
 	s.t.Cleanup(hs.Close)
 	return hs.URL + "/v1/tenants/test", store
