@@ -166,7 +166,8 @@ func OpenAPI() []byte {
 			"parameters":  []any{ref("#/components/parameters/tenant")},
 			"requestBody": map[string]any{"required": true, "content": tokenContent("TokenRequest")},
 			"responses": map[string]any{"201": map[string]any{"description": "The token and its description.", "content": tokenContent("CreatedToken")},
-				"400": problemResponse("Malformed input: the field and the rule."), "404": problemResponse("Unknown tenant.")}},
+				"400": problemResponse("Malformed input: the field and the rule."), "404": problemResponse("Unknown tenant."),
+				"422": problemResponse("The organ is not registered in the tenant, or has been dissolved.")}},
 	}
 	paths["/v1/tenants/{tenant}/tokens/{id}/revoke"] = map[string]any{"post": map[string]any{"operationId": "revokeToken",
 		"summary": "Revoke a token: it is refused from the next request on. Revoking a revoked token changes nothing.",

@@ -51,6 +51,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.decode(w, r, &body)
 	}
+	if err == nil && body.Organ != "" && s.Queries != nil {
+		var organs []domain.OrganView
+		if organs, err = s.Queries.Organs(r.Context(), tenant, domain.ReadOptions{}); err == nil {
+			err = domain.CheckTokenOrgan(organs, body.Organ)
+		}
+	}
 	var token string
 	var tok domain.Token
 	if err == nil {

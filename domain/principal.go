@@ -223,3 +223,18 @@ type Token struct {
 func (t Token) Principal() *Principal {
 	return &Principal{ID: "token:" + t.ID, Name: t.Name, Tenant: t.Tenant, Role: t.Role, Organ: t.Organ}
 }
+
+// CheckTokenOrgan checks the organ of a token about to be created against the tenant's organs: one
+// that is not registered, or has been dissolved, could never record anything.
+func CheckTokenOrgan(organs []OrganView, organ string) error {
+	for _, o := range organs {
+		if o.ID != organ {
+			continue
+		}
+		if o.Dissolved {
+			return Violation("organ", "organ_active", "Organ %s has been dissolved; its successor is %s.", organ, o.Successor)
+		}
+		return nil
+	}
+	return Violation("organ", "exists", "Organ %s is not registered in this tenant.", organ)
+}

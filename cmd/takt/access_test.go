@@ -220,6 +220,20 @@ func TestOrgansAndPersonalData(t *testing.T) {
 		t.Fatalf("a reporter adopting a goal: %d %s", status, b)
 	}
 
+	// Tokens are made only for organs that can record: over HTTP and on the command line.
+	for organ, rule := range map[string]string{"nosuch": "exists", demo.DissolvedOrgan: "organ_active", "bun": ""} {
+		body := `{"role":"reporter","organ":"` + organ + `","name":"Bo"}`
+		status, field, got, b := call(t, "POST", base+"/tokens", tokens[domain.RoleAdmin], body)
+		if rule == "" && status != 201 || rule != "" && (status != 422 || field != "organ" || got != rule) {
+			t.Errorf("a token for organ %s: %d %s", organ, status, b)
+		}
+		var out, errs strings.Builder
+		err := runToken(ctx, []string{"token", "create", "--data", m.Config.DataDir, "--tenant", "demo", "--role", "reporter", "--organ", organ, "--name", "Bo"}[1:], &out, &errs)
+		if (rule == "") != (err == nil) || rule == "" && !strings.HasPrefix(out.String(), "takt_") {
+			t.Errorf("takt token create for organ %s: %v %q %q", organ, err, out.String(), errs.String())
+		}
+	}
+
 	// The revision was recorded as the token's holder.
 	_, _, _, b = call(t, "GET", base+"/goals/bun-las/history?min_seq="+jsonNumber(receipt.ETag), tokens[domain.RoleAuditor], "")
 	if !strings.Contains(b, `"actor":"Anna Berg"`) {

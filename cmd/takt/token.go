@@ -15,6 +15,8 @@ import (
 
 	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/projections"
 )
 
 // tokensPath is where a data directory keeps its bearer tokens' hashes.
@@ -81,6 +83,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if spec.Expires, err = expiry(expires, ttl); err != nil {
 			return err
 		}
+		if err := checkOrgan(ctx, *dataDir, spec, stderr); err != nil {
+			return cliError(err)
+		}
 		token, tok, err := tokens.Create(ctx, spec)
 		if err != nil {
 			return cliError(err)
@@ -132,6 +137,29 @@ once, when it is created. Roles: admin (organs, periods, tokens), secretary of a
 decisions), reporter for an organ (values and progress), auditor (reads everything), public (reads
 without personal data). docs/security.md has the whole matrix.
 `
+
+// checkOrgan checks a secretary's or reporter's organ against the tenant's projection, when the
+// data directory holds one; without it the organ is taken on trust, and said so.
+func checkOrgan(ctx context.Context, dataDir string, spec domain.Token, stderr io.Writer) error {
+	if spec.Organ == "" || !events.ValidTenant(spec.Tenant) {
+		return nil // tokens.Create names what is wrong
+	}
+	path := projectionPath(dataDir, spec.Tenant)
+	if !fileExists(path) {
+		fmt.Fprintf(stderr, "takt: %s has no projection of tenant %s: organ %s is not checked\n", dataDir, spec.Tenant, spec.Organ)
+		return nil
+	}
+	db, err := readOnlyProjection(ctx, path, spec.Tenant, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	organs, err := projections.Tenants{spec.Tenant: db}.Organs(ctx, spec.Tenant, domain.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	return domain.CheckTokenOrgan(organs, spec.Organ)
+}
 
 // expiry reads --expires (a time or a date, whose end is meant) or --ttl.
 func expiry(expires string, ttl time.Duration) (*time.Time, error) {
