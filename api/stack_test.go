@@ -279,6 +279,28 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	}
 }
 
+// Each credential's idempotency keys are its own: a key another token used is a new request, and
+// the same token's retry, even through another process (restarted), is the first answer again.
+func TestIdempotencyKeysPerCredential(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	anna := s.withTokens(domain.Token{Role: domain.RoleReporter, Organ: "kf", Name: "Anna"})
+	bo := s.withTokens(domain.Token{Role: domain.RoleReporter, Organ: "kf", Name: "Bo"})
+	s.url, _ = s.serve(nil)
+	value := `{"organ":"buf","year":2024,"value":81}`
+	first := s.must("/indicators/andel/values", value, 200, "Idempotency-Key", "v-2024", "Authorization", "Bearer "+anna)
+	other := s.must("/indicators/andel/values", value, 200, "Idempotency-Key", "v-2024", "Authorization", "Bearer "+bo)
+	if other.header.Get("Idempotent-Replayed") != "" || other.header.Get("ETag") == first.header.Get("ETag") {
+		t.Fatalf("another token's request was answered as Anna's: %v", other.header)
+	}
+	head := s.head()
+	s.url, _ = s.serve(nil) // a new process: the keys come back from the log
+	again := s.must("/indicators/andel/values", value, 200, "Idempotency-Key", "v-2024", "Authorization", "Bearer "+anna)
+	if again.header.Get("Idempotent-Replayed") != "true" || again.header.Get("ETag") != first.header.Get("ETag") || s.head() != head {
+		t.Fatalf("Anna's retry: %v", again.header)
+	}
+}
+
 // 50 revisions of one goal against the same ETag, spread over two ledgers as over two processes:
 // exactly one is stored. Within a process the ledger's lock decides; across them, the log.
 func TestConcurrentRevisionsOneWins(t *testing.T) {

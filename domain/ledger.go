@@ -173,6 +173,10 @@ func (l *Ledger) Record(ctx context.Context, req Request) (*Receipt, error) {
 	if err := req.Command.Validate(); err != nil {
 		return nil, err
 	}
+	if req.IdempotencyKey != "" && req.Principal != nil {
+		// Each principal's keys are its own: a key another credential used is not its answer.
+		req.IdempotencyKey = req.Principal.ID + "/" + req.IdempotencyKey
+	}
 	if req.IdempotencyKey != "" {
 		defer ts.lock("key:" + req.IdempotencyKey)()
 		if r := ts.replay(req.IdempotencyKey); r != nil {
