@@ -107,7 +107,7 @@ func (t *Tokens) Check(spec Token) error {
 		return domain.Invalid("organ", "token", "Organ %q is not an organ id.", spec.Organ)
 	case strings.TrimSpace(spec.Name) == "":
 		return domain.Invalid("name", "required", "Name who holds the token: it is recorded as the actor of what it records.")
-	case len(spec.Name) > 200 || !utf8.ValidString(spec.Name) || strings.ContainsFunc(spec.Name, isControl):
+	case !printable(spec.Name):
 		return domain.Invalid("name", "printable", "The name must be at most 200 bytes of printable text.")
 	case spec.Expires != nil && !spec.Expires.After(t.Now()):
 		return domain.Invalid("expires", "future", "The token would have expired already (%s).", spec.Expires.Format(time.RFC3339))
@@ -116,6 +116,11 @@ func (t *Tokens) Check(spec Token) error {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// printable reports whether a name may be recorded as an actor: at most 200 bytes of printable text.
+func printable(name string) bool {
+	return len(name) <= 200 && utf8.ValidString(name) && !strings.ContainsFunc(name, isControl)
+}
 
 // Create makes a token as spec describes and returns it: the only time the token is seen, since
 // only its hash is kept.
