@@ -84,11 +84,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if err := checkOrgan(ctx, *dataDir, spec, stderr); err != nil {
-			return cliError(err)
+			return flagError(err)
 		}
 		token, tok, err := tokens.Create(ctx, spec)
 		if err != nil {
-			return cliError(err)
+			return flagError(err)
 		}
 		fmt.Fprintf(stderr, "takt: token %s for tenant %s, %s; it is shown this once:\n", tok.ID, tok.Tenant, tok.Principal())
 		fmt.Fprintln(stdout, token)
@@ -137,6 +137,15 @@ once, when it is created. Roles: admin (organs, periods, tokens), secretary of a
 decisions), reporter for an organ (values and progress), auditor (reads everything), public (reads
 without personal data). docs/security.md has the whole matrix.
 `
+
+// flagError names the flag whose value a token's check refused: --organ: Organ x is not registered.
+func flagError(err error) error {
+	var e *domain.Error
+	if errors.As(err, &e) && e.Field != "" {
+		return fmt.Errorf("--%s: %s", e.Field, e.Message)
+	}
+	return cliError(err)
+}
 
 // checkOrgan checks a secretary's or reporter's organ against the tenant's projection, when the
 // data directory holds one; without it the organ is taken on trust, and said so.
