@@ -96,6 +96,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad value in env", "", map[string]string{"TAKT_REPLICAS": "many"}, "TAKT_REPLICAS"},
 		{"checked after env", "", map[string]string{"TAKT_REPLICAS": "0"}, "at least 1"},
 		{"config names a config", "config = x\n", nil, `no setting "config"`},
+		{"JWTs without an issuer", "oidc-jwks = /etc/takt/jwks.json\noidc-audience = takt\n", nil, "needs --oidc-issuer"},
+		{"an issuer without JWTs", "", map[string]string{"TAKT_OIDC_ISSUER": "https://login.falun.se"}, "only --oidc-jwks"},
+		{"JWTs when open", "open = true\noidc-jwks = /etc/takt/jwks.json\n", nil, "cannot take --oidc-jwks"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for k, v := range tt.env {
@@ -127,7 +130,8 @@ func TestServeHelpDocumentsEverySetting(t *testing.T) {
 	}
 	help := out.String()
 	for _, name := range []string{"addr", "data", "nats-url", "nats-creds", "replicas", "tenant", "demo", "checkpoint-interval",
-		"ready-lag", "ready-lag-events", "log-level", "config"} {
+		"ready-lag", "ready-lag-events", "log-level", "config", "oidc-jwks", "oidc-issuer", "oidc-audience", "oidc-tenant-claim",
+		"oidc-role-claim", "oidc-organ-claim"} {
 		if !strings.Contains(help, "  --"+name+" ") && !strings.Contains(help, "  --"+name+"\n") {
 			t.Errorf("--help lacks --%s", name)
 		}

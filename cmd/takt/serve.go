@@ -51,12 +51,22 @@ type Config struct {
 	// limit), RateBurst how many at once.
 	RateLimit float64
 	RateBurst int
+	// OIDC accepts the JWTs of the municipality's own identity provider besides takt tokens,
+	// when its JWKS file is named.
+	OIDC oidcConfig
+}
+
+// oidcConfig is where the identity provider's keys are and what its JWTs must say.
+type oidcConfig struct {
+	JWKS, Issuer, Audience             string
+	TenantClaim, RoleClaim, OrganClaim string
 }
 
 // DefaultConfig is the configuration of a plain `takt serve`.
 func DefaultConfig() Config {
 	return Config{Addr: "127.0.0.1:8080", logConfig: logConfig{DataDir: "./takt-data"}, Replicas: 1, Tenants: []string{"demo"},
-		CheckpointInterval: time.Hour, ReadyLagEvents: 1000, ReadyLag: 30 * time.Second}
+		CheckpointInterval: time.Hour, ReadyLagEvents: 1000, ReadyLag: 30 * time.Second,
+		OIDC: oidcConfig{TenantClaim: auth.DefaultTenantClaim, RoleClaim: auth.DefaultRoleClaim, OrganClaim: auth.DefaultOrganClaim}}
 }
 
 // Main is takt serve. Run opens what it needs and returns once it is listening; Close closes it all,
@@ -107,6 +117,12 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	fs.BoolVar(&m.Config.Open, "open", m.Config.Open, "serve without authentication, every request as takt's own: only on a loopback --addr, for trying takt out")
 	fs.Float64Var(&m.Config.RateLimit, "rate-limit", m.Config.RateLimit, "requests a `second` one token may send (0: 50; negative: no limit)")
 	fs.IntVar(&m.Config.RateBurst, "rate-burst", m.Config.RateBurst, "requests one token may send at once, within --rate-limit (0: 200)")
+	fs.StringVar(&m.Config.OIDC.JWKS, "oidc-jwks", m.Config.OIDC.JWKS, "also accept JWTs signed by a key of this JWKS `file` (read again when it changes), besides takt tokens")
+	fs.StringVar(&m.Config.OIDC.Issuer, "oidc-issuer", m.Config.OIDC.Issuer, "with --oidc-jwks: the iss a JWT must have (the identity provider's `URL`)")
+	fs.StringVar(&m.Config.OIDC.Audience, "oidc-audience", m.Config.OIDC.Audience, "with --oidc-jwks: the `audience` a JWT's aud must contain")
+	fs.StringVar(&m.Config.OIDC.TenantClaim, "oidc-tenant-claim", m.Config.OIDC.TenantClaim, "with --oidc-jwks: the `claim` naming the tenant")
+	fs.StringVar(&m.Config.OIDC.RoleClaim, "oidc-role-claim", m.Config.OIDC.RoleClaim, "with --oidc-jwks: the `claim` naming the role")
+	fs.StringVar(&m.Config.OIDC.OrganClaim, "oidc-organ-claim", m.Config.OIDC.OrganClaim, "with --oidc-jwks: the `claim` naming a secretary's or reporter's organ")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "the least `level` logged: DEBUG, INFO, WARN or ERROR (the log is JSON on stderr)")
 	fs.String(configFlag, "", "read settings from this `file` of key = value lines, keys named as the flags (nats-url = ...)")
 	fs.Usage = func() {
@@ -138,6 +154,12 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		return errors.New("--checkpoint-interval must be positive")
 	case m.Config.Open && !loopback(m.Config.Addr):
 		return fmt.Errorf("--open serves without authentication, so only on a loopback address, not %s", m.Config.Addr)
+	case m.Config.Open && m.Config.OIDC.JWKS != "":
+		return errors.New("--open authenticates no one: it cannot take --oidc-jwks")
+	case m.Config.OIDC.JWKS == "" && (m.Config.OIDC.Issuer != "" || m.Config.OIDC.Audience != ""):
+		return errors.New("--oidc-issuer and --oidc-audience are for JWTs, which only --oidc-jwks turns on")
+	case m.Config.OIDC.JWKS != "" && (m.Config.OIDC.Issuer == "" || m.Config.OIDC.Audience == ""):
+		return errors.New("--oidc-jwks needs --oidc-issuer and --oidc-audience: the iss and aud its JWTs must have")
 	}
 	if m.Config.Demo && !slices.Contains(m.Config.Tenants, demo.DefaultTenant) {
 		m.Config.Tenants = append(m.Config.Tenants, demo.DefaultTenant)
@@ -215,8 +237,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv.Tokens = m.tokens
 	if m.Config.Open {
 		m.Logger.Warn("serving without authentication: every request is recorded as anonymous (--open)", "addr", m.Config.Addr)
-	} else {
-		srv.Auth = m.tokens
+	} else if srv.Auth, err = m.authenticator(ctx); err != nil {
+		return err
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
@@ -246,6 +268,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	return nil
+}
+
+// authenticator is what takt serve authenticates with: the data directory's tokens, and with
+// --oidc-jwks the identity provider's JWTs too.
+func (m *Main) authenticator(ctx context.Context) (api.Authenticator, error) {
+	c := m.Config.OIDC
+	if c.JWKS == "" {
+		return m.tokens, nil
+	}
+	o := auth.NewOIDC()
+	o.JWKS, o.Issuer, o.Audience = c.JWKS, c.Issuer, c.Audience
+	o.TenantClaim, o.RoleClaim, o.OrganClaim = c.TenantClaim, c.RoleClaim, c.OrganClaim
+	o.Logger = m.Logger
+	if err := o.Open(ctx); err != nil {
+		return nil, err
+	}
+	m.Logger.Info("accepting JWTs", "issuer", o.Issuer, "audience", o.Audience, "jwks", o.JWKS)
+	return &auth.Chain{Tokens: m.tokens, OIDC: o}, nil
 }
 
 // loopback reports whether addr listens on a loopback address only.

@@ -287,13 +287,16 @@ func TestParseFlags(t *testing.T) {
 	m := NewMain()
 	err := m.ParseFlags(context.Background(), []string{"--addr", ":0", "--data", "/srv/takt", "--tenant", "falun, haninge,,falun",
 		"--nats-url", "nats://a:4222,nats://b:4222", "--nats-creds", "/etc/takt.creds", "--replicas", "3",
-		"--demo", "--checkpoint-interval", "10m"})
+		"--demo", "--checkpoint-interval", "10m", "--oidc-jwks", "/etc/takt/jwks.json", "--oidc-issuer", "https://login.falun.se",
+		"--oidc-audience", "takt", "--oidc-role-claim", "roll"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":0", logConfig: logConfig{DataDir: "/srv/takt", NATSURL: "nats://a:4222,nats://b:4222", NATSCreds: "/etc/takt.creds"},
 		Replicas: 3, Tenants: []string{"falun", "haninge", "demo"}, Demo: true, CheckpointInterval: 10 * time.Minute,
-		ReadyLagEvents: 1000, ReadyLag: 30 * time.Second}
+		ReadyLagEvents: 1000, ReadyLag: 30 * time.Second,
+		OIDC: oidcConfig{JWKS: "/etc/takt/jwks.json", Issuer: "https://login.falun.se", Audience: "takt",
+			TenantClaim: "takt_tenant", RoleClaim: "roll", OrganClaim: "takt_organ"}}
 	if !reflect.DeepEqual(m.Config, want) {
 		t.Fatalf("got %+v, want %+v", m.Config, want)
 	}
