@@ -18,7 +18,7 @@ import (
 )
 
 // Authenticator tells who a bearer token speaks for: a principal, or EUNAUTHORIZED.
-// auth.Tokens is one; auth.OIDC another.
+// auth.Tokens is one; auth.Chain, which takt serve uses, sends takt tokens to it and JWTs to auth.OIDC.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (*domain.Principal, error)
 }
