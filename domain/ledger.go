@@ -173,6 +173,9 @@ func (l *Ledger) Record(ctx context.Context, req Request) (*Receipt, error) {
 	if err := req.Command.Validate(); err != nil {
 		return nil, err
 	}
+	if req.Principal != nil && req.Principal.Tenant != req.Tenant {
+		return nil, Forbidden("tenant", "tenant", "%s is of tenant %s, not %s.", req.Principal, req.Principal.Tenant, req.Tenant)
+	}
 	if req.IdempotencyKey != "" && req.Principal != nil {
 		// Each principal's keys are its own: a key another credential used is not its answer.
 		req.IdempotencyKey = req.Principal.ID + "/" + req.IdempotencyKey

@@ -93,10 +93,20 @@ func RecordsAs(typ string) Role {
 // organ under X, owns — before the decision and after it, so a goal cannot be handed out of X's
 // reach either. A reporter for X reports on what X or an organ under it owns, in the name of X or
 // an organ under it. Owners: a goal's owner; an indicator's goal's owner, or the organ that
-// defined it when it serves no goal; a commitment's responsible organ.
+// defined it when it serves no goal; a commitment's responsible organ; a vision's adopting organ.
+// A principal of a dissolved organ records nothing.
 func Authorize(s *State, p *Principal, events []Event) error {
 	if p == nil {
 		return nil // the process itself: the demo loader, an import
+	}
+	if p.Role.OfOrgan() {
+		if o := s.Organs[p.Organ]; o.Dissolved {
+			msg := fmt.Sprintf("Organ %s has been dissolved: %s records nothing any more", p.Organ, p)
+			if o.Successor != "" {
+				msg += "; its successor " + o.Successor + " needs tokens of its own"
+			}
+			return Forbidden("Authorization", "organ_active", "%s.", msg)
+		}
 	}
 	a := authorizer{s: s, p: p, owners: map[Ref]string{}}
 	for _, e := range events {
@@ -168,12 +178,15 @@ func (a *authorizer) event(e Event) error {
 }
 
 // owner returns the organ an aggregate belongs to, as this decision leaves it so far; false for
-// what belongs to no organ (a vision, a follow-up report: the deciding organ answers for them).
+// what belongs to no organ (a follow-up report: the deciding organ answers for it).
 func (a *authorizer) owner(r Ref) (string, bool) {
 	if o, ok := a.owners[r]; ok {
 		return o, true
 	}
 	switch r.Kind {
+	case KindVision:
+		v, ok := a.s.Visions[r.ID]
+		return v.Organ, ok
 	case KindGoal:
 		g, ok := a.s.Goals[r.ID]
 		return g.Owner, ok

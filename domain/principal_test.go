@@ -17,6 +17,7 @@ func TestAuthorize(t *testing.T) {
 			Indicators: []domain.IndicatorSpec{{ID: "i3", Name: "Andel i egen försörjning", Unit: "%", Measure: "percent",
 				Direction: "higher_is_better"}},
 			Decided: domain.Decided{Period: "2023-2026", Decision: ref("sn", "2023-03-02", "5")}},
+		&domain.AdoptVision{ID: "v1", Text: "Älvby 2035", Decided: kf("2")},
 		&domain.MakeCommitment{ID: "c1", Text: "Läsfrämjande i alla skolor", Responsible: "bun", Year: 2025, Due: "2025-12-31",
 			Measure: &domain.Measure{Description: "skolor", Unit: "st", Target: f(12)}, Decided: bun("20")},
 	)
@@ -58,6 +59,8 @@ func TestAuthorize(t *testing.T) {
 		{"admin registers an organ", admin, &domain.RegisterOrgan{ID: "kn", Name: "Kulturnämnden", Kind: "committee", Parent: "kf"}, ""},
 		{"admin cannot adopt a goal", admin, &domain.AdoptGoal{Title: "Mer idrott", Level: "committee", Owner: "bun", Decided: bun("37")}, "role"},
 		{"secretary cannot register an organ", secretary("kf"), &domain.RegisterOrgan{ID: "kn", Name: "Kulturnämnden", Kind: "committee", Parent: "kf"}, "role"},
+		{"the council's secretary revises the council's vision", secretary("kf"), &domain.ReviseVision{ID: "v1", Text: "Älvby 2040", Reason: "Ny horisont", Decided: kf("80")}, ""},
+		{"a committee's secretary cannot revise the council's vision", secretary("bun"), &domain.ReviseVision{ID: "v1", Text: "Älvby 2040", Reason: "Ny horisont", Decided: bun("38")}, "id"},
 		{"auditor records nothing", auditor, &domain.ReportValue{ID: "i1", Organ: "buf", Year: 2025, Value: f(88)}, "role"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,4 +91,24 @@ func asError(err error, e **domain.Error) bool {
 	var ok bool
 	*e, ok = err.(*domain.Error)
 	return ok
+}
+
+// A secretary's or reporter's token of a dissolved organ records nothing, not even through an
+// administration under it that still exists; the successor's tokens are its own.
+func TestAuthorizeDissolvedOrgan(t *testing.T) {
+	h := given(t, dissolved)
+	report := &domain.ReportValue{ID: "i1", Organ: "buf", Year: 2025, Value: f(88)}
+	evs, err := domain.Decide(h.state, report, h.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &domain.Principal{ID: "t1", Name: "Bo", Role: domain.RoleReporter, Organ: "bun"}
+	err = domain.Authorize(h.state, old, evs)
+	if e, ok := err.(*domain.Error); !ok || e.Code != domain.EFORBIDDEN || e.Rule != "organ_active" {
+		t.Fatalf("a dissolved organ's reporter: %v", err)
+	}
+	council := &domain.Principal{ID: "t2", Name: "Cia", Role: domain.RoleReporter, Organ: "kf"}
+	if err := domain.Authorize(h.state, council, evs); err != nil {
+		t.Fatalf("the council's reporter: %v", err)
+	}
 }

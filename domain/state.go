@@ -53,13 +53,14 @@ type Vision struct {
 	ID      string
 	Text    string
 	Period  string
+	Organ   string // the organ that adopted it, which alone may revise it
 	Version uint64
 }
 
 func (v Vision) Evolve(e Event) Vision {
 	switch d := e.Data.(type) {
 	case *VisionAdopted:
-		v = Vision{ID: e.Aggregate.ID, Text: d.Text, Period: e.Period}
+		v = Vision{ID: e.Aggregate.ID, Text: d.Text, Period: e.Period, Organ: e.Organ}
 	case *VisionRevised:
 		v.Text = d.Text
 	}
