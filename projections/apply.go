@@ -49,11 +49,11 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	}
 	db.applying.Lock()
 	defer db.applying.Unlock()
-	a := &applier{ctx: ctx, cache: &db.cache}
+	a := &applier{ctx: ctx, cache: &db.cache, indexed: db.index != nil}
 	err := a.batch(db, records)
 	if errors.Is(err, errCareful) {
 		db.cache.reset()
-		a = &applier{ctx: ctx, cache: &db.cache, careful: true}
+		a = &applier{ctx: ctx, cache: &db.cache, careful: true, indexed: db.index != nil}
 		err = a.batch(db, records)
 	}
 	if err != nil {
@@ -119,7 +119,13 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 	if _, err := tx.ExecContext(a.ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
 		return err
 	}
+	// The index holds the batch before a read can see its checkpoint.
+	undo := func() {}
+	if db.index != nil {
+		undo = db.index.add(a.pending, last)
+	}
 	if err := tx.Commit(); err != nil {
+		undo()
 		return err
 	}
 	a.last = last
@@ -138,6 +144,10 @@ type applier struct {
 	// touched are the indicators whose latest value and status are recomputed once, at the end of
 	// the batch, rather than after each of the many values a batch may report on one indicator.
 	touched map[string]bool
+
+	// indexed collects in pending the versions of the kinds DB.index holds.
+	indexed bool
+	pending []pendingVersion
 
 	last    uint64          // the checkpoint committed
 	set     []domain.Record // the records set aside
@@ -197,9 +207,11 @@ func (a *applier) apply(r domain.Record) error {
 	if err := a.exec("SAVEPOINT record"); err != nil {
 		return err
 	}
+	pending := len(a.pending)
 	err := a.record(r)
 	if err != nil {
 		a.cache.reset()
+		a.pending = a.pending[:pending]
 		if rerr := a.exec("ROLLBACK TO record"); rerr != nil {
 			return rerr
 		}
@@ -443,6 +455,15 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 		return err
 	}
 	a.cache.put(entity{kind, id}, &prev{state: after, seq: e.Seq, version: version})
+	if a.indexed && isIndexed(kind) {
+		// Decoded as a read from the file would decode it, so that both answer the same.
+		v, err := decodeState(kind, after)
+		if err != nil {
+			return err
+		}
+		a.pending = append(a.pending, pendingVersion{kind: kind, id: id,
+			indexed: indexed{seq: e.Seq, from: dateKey(e.Effective), validFrom: e.Effective, period: e.Period, state: v}})
+	}
 	return nil
 }
 

@@ -58,6 +58,10 @@ type DB struct {
 
 	trees  treeCache
 	latest latestValuesCache
+	// index holds the versions a goal tree reads, unless noIndex: a rebuild's file is not read
+	// before it is complete.
+	index   *versionIndex
+	noIndex bool
 }
 
 // NewDB returns a DB at path with the defaults.
@@ -128,7 +132,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	for k, v := range params {
 		r[k] = v
 	}
-	if db.readers, err = sql.Open("sqlite3", dsn(db.Path, r)); err != nil {
+	if db.readers, err = sql.Open(readerDriver, dsn(db.Path, r)); err != nil {
 		return err
 	}
 	n := db.ReadConns
@@ -138,7 +142,21 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	db.readers.SetMaxOpenConns(n)
 	db.readers.SetMaxIdleConns(n)
 
-	return db.loadProgress(ctx, db.write)
+	if err := db.loadProgress(ctx, db.write); err != nil {
+		return err
+	}
+	return db.loadIndex(ctx, db.write)
+}
+
+// loadIndex loads the versions a goal tree reads into memory.
+func (db *DB) loadIndex(ctx context.Context, conn *sql.DB) (err error) {
+	if db.noIndex {
+		return nil
+	}
+	if db.index, err = loadIndex(ctx, conn); err != nil {
+		return fmt.Errorf("projections: %s: %w", db.Path, err)
+	}
+	return nil
 }
 
 // loadProgress reads the checkpoint and the count of records set aside.
@@ -172,13 +190,29 @@ func init() {
 	}})
 }
 
+// readerDriver is go-sqlite3 with the file mapped into memory: a read of a goal's history visits a
+// thousand pages spread over the file, and reads each in place rather than copying it in with a
+// system call of its own. A read connection never writes, so a mapped page is never written
+// through.
+const readerDriver = "sqlite3-takt-reader"
+
+func init() {
+	sql.Register(readerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA mmap_size = 68719476736", nil) // as much as SQLite allows
+		return err
+	}})
+}
+
 // openReadOnly opens the read pool alone, on a file another process writes.
 func (db *DB) openReadOnly(ctx context.Context, params map[string]string) (err error) {
 	r := map[string]string{"mode": "ro", "_busy_timeout": params["_busy_timeout"]}
-	if db.readers, err = sql.Open("sqlite3", dsn(db.Path, r)); err != nil {
+	if db.readers, err = sql.Open(readerDriver, dsn(db.Path, r)); err != nil {
 		return err
 	}
-	if err := db.loadProgress(ctx, db.readers); err != nil {
+	if err := db.loadProgress(ctx, db.readers); err == nil {
+		err = db.loadIndex(ctx, db.readers)
+	}
+	if err != nil {
 		db.Close()
 		return err
 	}

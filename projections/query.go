@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -27,6 +28,8 @@ type reader struct {
 	current bool
 	// latest keeps the latest values read at a checkpoint, for the reads after this one.
 	latest *latestValuesCache
+	// index, when it holds every version up to known, answers which versions were in force.
+	index *versionIndex
 }
 
 // latestValuesCache holds the latest value in force of every indicator at one checkpoint: a value
@@ -79,12 +82,15 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 		r.known = min(r.known, at)
 	}
 	r.current = r.known == checkpoint
+	if x := db.index; x != nil && x.covers(r.known) {
+		r.index = x
+	}
 	return fn(r)
 }
 
 // states calls fn with the state of every entity of kind (narrowed by where) in the version that
 // was in force on r.asOf as known at r.known, by id. Without asOf, the latest version known.
-func (r *reader) states(kind string, asOf bool, where string, args []any, fn func(state []byte) error) error {
+func (r *reader) states(kind string, asOf bool, where string, args []any, fn func(id string, state []byte) error) error {
 	q := "SELECT id, max(seq) AS seq FROM history WHERE kind = ? AND seq <= ?"
 	a := []any{kind, r.known}
 	if asOf {
@@ -95,7 +101,7 @@ func (r *reader) states(kind string, asOf bool, where string, args []any, fn fun
 		q += " AND " + where
 		a = append(a, args...)
 	}
-	q = `SELECT h.state, h.seq FROM (` + q + ` GROUP BY id) m
+	q = `SELECT h.id, h.state FROM (` + q + ` GROUP BY id) m
 		JOIN history h ON h.kind = ? AND h.id = m.id AND h.seq = m.seq ORDER BY h.id`
 	rows, err := r.tx.QueryContext(r.ctx, q, append(a, kind)...)
 	if err != nil {
@@ -103,12 +109,12 @@ func (r *reader) states(kind string, asOf bool, where string, args []any, fn fun
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id string
 		var state []byte
-		var seq uint64
-		if err := rows.Scan(&state, &seq); err != nil {
+		if err := rows.Scan(&id, &state); err != nil {
 			return err
 		}
-		if err := fn(state); err != nil {
+		if err := fn(id, state); err != nil {
 			return err
 		}
 	}
@@ -118,7 +124,7 @@ func (r *reader) states(kind string, asOf bool, where string, args []any, fn fun
 // all decodes every state states finds into a slice of T.
 func all[T any](r *reader, kind string, asOf bool, where string, args ...any) ([]T, error) {
 	out := []T{}
-	err := r.states(kind, asOf, where, args, func(state []byte) error {
+	err := r.states(kind, asOf, where, args, func(_ string, state []byte) error {
 		var v T
 		if err := json.Unmarshal(state, &v); err != nil {
 			return fmt.Errorf("%s state: %w", kind, err)
@@ -210,12 +216,15 @@ func (c *treeCache) get(r *reader, filter domain.GoalFilter) (*domain.GoalTree, 
 
 func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 	tree := &domain.GoalTree{Period: filter.Period, AsOf: r.asOf, KnownAt: r.known, Goals: []domain.GoalView{}}
-	visions, err := all[domain.VisionView](r, "vision", true, "period = ?", filter.Period)
+	_, visions, err := inForce[domain.VisionView](r, "vision", filter.Period)
 	if err != nil {
 		return nil, err
 	}
 	tree.Visions = visions
-	goals, err := all[domain.GoalView](r, "goal", true, "")
+	if tree.Visions == nil {
+		tree.Visions = []domain.VisionView{}
+	}
+	_, goals, err := inForce[domain.GoalView](r, "goal", "")
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +240,7 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 			contributors[l.Goal] = append(contributors[l.Goal], g.ID)
 		}
 	}
-	indicators, err := all[domain.IndicatorView](r, "indicator", true, "")
+	_, indicators, err := inForce[domain.IndicatorView](r, "indicator", "")
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +251,7 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 		}
 	}
 	// Targets and latest values for every indicator at once, rather than a query or two for each.
-	targets, err := all[domain.TargetView](r, "target", true, "")
+	targetIDs, targets, err := inForce[domain.TargetView](r, "target", "")
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +271,14 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 		g.Contributors = contributors[g.ID]
 		sort.Strings(g.Contributors)
 		for _, in := range byGoal[g.ID] {
-			if latest == nil {
+			if latest == nil && r.index == nil {
 				if err := r.fill(&in, false); err != nil {
+					return nil, err
+				}
+			} else if latest == nil {
+				// Known at an earlier sequence: the targets as fill finds them, the values from history.
+				in.Targets = sortTargets(targetsByID(targetIDs, targets, in.ID))
+				if err := r.values(&in, false); err != nil {
 					return nil, err
 				}
 			} else {
@@ -313,6 +328,27 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 		return err
 	}
 	sortTargets(in.Targets)
+	return r.values(in, full)
+}
+
+// targetsByID returns the targets whose ids fill's query selects for indicator id, from targets
+// sorted by their ids.
+func targetsByID(ids []string, targets []domain.TargetView, id string) []domain.TargetView {
+	from, _ := slices.BinarySearch(ids, id+"/")
+	to, _ := slices.BinarySearch(ids, id+"0")
+	out := []domain.TargetView{}
+	for i := from; i < to; i++ {
+		if ids[i] > id+"/" {
+			out = append(out, targets[i])
+		}
+	}
+	return out
+}
+
+// values adds to an indicator its values known, its latest value and status against the targets
+// it has. With full, it adds every target version known too.
+func (r *reader) values(in *domain.IndicatorView, full bool) error {
+	var err error
 	// A value is a fact about its year: which values the ledger held is a matter of recording time
 	// only.
 	if in.Values, err = all[domain.ValueView](r, "value", false, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
@@ -514,7 +550,7 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 	q := `SELECT h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ, h.period,
 		h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
-		FROM history h WHERE h.seq <= ? AND (` + where + `) ORDER BY h.seq, h.kind, h.id`
+		FROM history h WHERE h.seq <= ? AND (` + where + `)`
 	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known}, args...)...)
 	if err != nil {
 		return nil, err
@@ -547,6 +583,16 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Sorted here rather than by SQLite, whose sorter would copy every state and diff once more.
+	slices.SortFunc(out, func(a, b domain.Version) int {
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		if a.Kind != b.Kind {
+			return strings.Compare(a.Kind, b.Kind)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	next := map[entity]domain.Date{}
 	for i := len(out) - 1; i >= 0; i-- {
 		v := &out[i]
@@ -675,7 +721,7 @@ func (db *DB) FollowUp(ctx context.Context, tenant, id string, opts domain.ReadO
 			return domain.NotFound("id", "Follow-up %s does not exist.", id)
 		}
 		f := fs[0]
-		frozen := &reader{ctx: r.ctx, tx: r.tx, asOf: f.AsOf, known: f.Seq - 1}
+		frozen := &reader{ctx: r.ctx, tx: r.tx, asOf: f.AsOf, known: f.Seq - 1, index: r.index}
 		if frozen.asOf == "" {
 			frozen.asOf = f.ValidFrom
 		}

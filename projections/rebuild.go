@@ -25,7 +25,7 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 		return 0, err
 	}
 	db := NewDB(tmp)
-	db.Tenant = tenant
+	db.Tenant, db.noIndex = tenant, true
 	if err := db.Open(ctx); err != nil {
 		return 0, err
 	}
