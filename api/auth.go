@@ -86,12 +86,16 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		// An address whose refused credentials have used up its bucket is refused before its next
+		// credential is even looked at, the right one too: guessing is slowed, not only counted.
+		addr := "addr:" + clientNet(r)
+		if !s.limits.has(s, addr) {
+			s.tooMany(w, r)
+			return
+		}
 		p, err := s.authenticate(r)
 		if err != nil {
-			if !s.limits.allow(s, "addr:"+remoteHost(r)) {
-				s.tooMany(w, r)
-				return
-			}
+			s.limits.allow(s, addr)
 			s.Metrics.authFailed(domain.ErrorCode(err), ruleOf(err))
 			s.problem(w, r, err)
 			return
@@ -110,8 +114,23 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 			s.problem(w, r, domain.Forbidden("Authorization", "role", "%s is for %s; this token is %s.", r.Pattern, roleList(a), p))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, credentialKey{}, bearerToken(r))))
 	})
+}
+
+type credentialKey struct{}
+
+// stillValid reports whether the request's credential would still be let in: a live stream asks
+// at every heartbeat, so that a token revoked or expired while its stream is open stops it.
+func (s *Server) stillValid(r *http.Request) bool {
+	if s.Auth == nil {
+		return true
+	}
+	was := principalOf(r.Context())
+	token, _ := r.Context().Value(credentialKey{}).(string)
+	p, err := s.Auth.Authenticate(r.Context(), token)
+	return err == nil && was != nil && *p == *was
 }
 
 func roleList(a access) string {
@@ -136,12 +155,21 @@ func (s *Server) authenticate(r *http.Request) (*domain.Principal, error) {
 		return nil, &domain.Error{Code: domain.EUNAUTHORIZED, Field: "Authorization", Rule: "required",
 			Message: "This route needs a bearer token: Authorization: Bearer <token>."}
 	}
-	scheme, token, _ := strings.Cut(hs[0], " ")
-	if len(hs) > 1 || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+	token := bearerToken(r)
+	if len(hs) > 1 || token == "" {
 		return nil, &domain.Error{Code: domain.EUNAUTHORIZED, Field: "Authorization", Rule: "bearer",
 			Message: "Authorization must be one header: Bearer <token>."}
 	}
-	return s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+	return s.Auth.Authenticate(r.Context(), token)
+}
+
+// bearerToken is the token of the request's first Authorization header, "" when it holds none.
+func bearerToken(r *http.Request) string {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 // challenge is the WWW-Authenticate header of a 401 (RFC 6750 §3).
@@ -152,12 +180,17 @@ func challenge(e *domain.Error) string {
 	return fmt.Sprintf(`Bearer realm="takt", error="invalid_token", error_description=%q`, e.Message)
 }
 
-func remoteHost(r *http.Request) string {
+// clientNet is the client's address, or its /64 for IPv6, where one client holds a whole network.
+func clientNet(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // Defaults of the rate limit; Server's fields override them.
@@ -165,6 +198,10 @@ const (
 	defaultRate  = 50
 	defaultBurst = 200
 )
+
+// maxAddresses bounds how many client addresses with refused credentials are remembered; past it,
+// a new address is refused until the old ones are forgotten.
+const maxAddresses = 100_000
 
 // limits keeps a token bucket per credential (and per address, for requests whose credential is
 // refused), forgetting those unused for a while.
@@ -181,8 +218,21 @@ type bucket struct {
 
 // allow takes one request from key's bucket. A negative Server.RateLimit turns the limit off.
 func (l *limits) allow(s *Server, key string) bool {
+	b := l.bucket(s, key, true)
+	return b == nil || b.AllowN(time.Now(), 1)
+}
+
+// has reports whether key's bucket holds a request, without taking it.
+func (l *limits) has(s *Server, key string) bool {
+	b := l.bucket(s, key, false)
+	return b == nil || b.TokensAt(time.Now()) >= 1
+}
+
+// bucket returns key's bucket, made if create is set (a missing one is full); nil when there is no
+// limit, or an empty one when too many addresses are remembered.
+func (l *limits) bucket(s *Server, key string, create bool) *bucket {
 	if s.RateLimit < 0 {
-		return true
+		return nil
 	}
 	limit, burst := rate.Limit(defaultRate), defaultBurst
 	if s.RateLimit > 0 {
@@ -193,25 +243,36 @@ func (l *limits) allow(s *Server, key string) bool {
 	}
 	now := time.Now()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.buckets == nil {
 		l.buckets = map[string]*bucket{}
 	}
-	if now.Sub(l.swept) > time.Minute {
+	full := len(l.buckets) > maxAddresses
+	if now.Sub(l.swept) > time.Minute || full && now.Sub(l.swept) > time.Second {
+		idle := 10 * time.Minute
+		if full {
+			idle = time.Minute
+		}
 		for k, b := range l.buckets {
-			if now.Sub(b.used) > 10*time.Minute {
+			if now.Sub(b.used) > idle {
 				delete(l.buckets, k)
 			}
 		}
 		l.swept = now
 	}
 	b := l.buckets[key]
-	if b == nil {
+	switch {
+	case b != nil:
+	case !create:
+		return nil
+	case len(l.buckets) > maxAddresses && strings.HasPrefix(key, "addr:"):
+		return &bucket{Limiter: rate.NewLimiter(0, 0)}
+	default:
 		b = &bucket{Limiter: rate.NewLimiter(limit, burst)}
 		l.buckets[key] = b
 	}
 	b.used = now
-	l.mu.Unlock()
-	return b.AllowN(now, 1)
+	return b
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {

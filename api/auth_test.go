@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/domain"
 )
 
@@ -26,6 +29,22 @@ func TestRateLimitPerToken(t *testing.T) {
 	}
 	if status, _, b := s.get("/periods", "Authorization", "Bearer "+second); status != 200 {
 		t.Fatalf("another token: %d %s", status, b)
+	}
+}
+
+// Refused credentials use up their address's bucket, and then the address is refused before its
+// next credential is looked at, even a good one: guessing is slowed.
+func TestGuessingIsSlowed(t *testing.T) {
+	s := mustOpenStack(t)
+	good := s.withTokens(domain.Token{Role: domain.RolePublic, Name: "Webbplatsen"})
+	s.url = serveLimited(s, 0.001, 2)
+	var got []int
+	for _, token := range []string{"takt_0000000000000000_guess", "takt_0000000000000001_guess", "takt_0000000000000002_guess", good} {
+		status, _, _ := s.get("/periods", "Authorization", "Bearer "+token)
+		got = append(got, status)
+	}
+	if fmt.Sprint(got) != "[401 401 429 429]" {
+		t.Fatalf("two guesses, a third, then the right token: %v", got)
 	}
 }
 
@@ -68,6 +87,22 @@ func TestSecurityHeaders(t *testing.T) {
 		status, h, b := s.get("/periods", "Authorization", header)
 		if status != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), challenge) || !strings.Contains(string(b), `"unauthorized"`) {
 			t.Errorf("Authorization %q: %d %v %s", header, status, h, b)
+		}
+	}
+}
+
+// A server that asks for no credential answers only requests addressed to the loopback, so that a
+// page on another name that resolves there (DNS rebinding) reaches nothing.
+func TestLoopbackOnly(t *testing.T) {
+	srv := api.NewServer(&fake{})
+	srv.LoopbackOnly = true
+	for host, want := range map[string]int{"localhost:8080": 200, "127.0.0.1:8080": 200, "[::1]:8080": 200, "evil.example:8080": 403, "10.0.0.1": 403} {
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.Host = host
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, w.Code, want)
 		}
 	}
 }

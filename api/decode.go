@@ -17,10 +17,14 @@ import (
 // empty, malformed, with unknown fields, with values of the wrong type, or followed by more data. Each
 // refusal is an EINVALID error naming the field and the rule.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return domain.Invalid("Content-Type", "media_type", "The body must be JSON (application/json), not %s.", ct)
+	// A JSON Content-Type is required, not assumed: a browser sends one only after a CORS preflight,
+	// which takt answers with nothing, so no other site's page can post a command.
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		if ct == "" {
+			ct = "no Content-Type"
 		}
+		return domain.Invalid("Content-Type", "media_type", "The body must be JSON (Content-Type: application/json), not %s.", ct)
 	}
 	// The body is read whole before decoding so that a body over the limit is refused as such, not
 	// as whatever JSON error the cut happens to produce.

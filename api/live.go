@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,6 +26,8 @@ import (
 const (
 	defaultHeartbeat  = 15 * time.Second
 	defaultLiveBuffer = 256
+	// defaultLivePerCredential is how many streams one credential may hold open at once.
+	defaultLivePerCredential = 16
 	// liveWriteWait bounds one write to a client; a client that takes longer is gone.
 	liveWriteWait = 30 * time.Second
 )
@@ -36,6 +39,29 @@ type liveState struct {
 	closed  bool
 	dropped atomic.Uint64
 	open    atomic.Int64
+	held    map[string]int // open streams by credential
+}
+
+// admit counts one more open stream of credential id, unless it holds max already.
+func (l *liveState) admit(id string, max int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held == nil {
+		l.held = map[string]int{}
+	}
+	if l.held[id] >= max {
+		return false
+	}
+	l.held[id]++
+	return true
+}
+
+func (l *liveState) release(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held[id]--; l.held[id] <= 0 {
+		delete(l.held, id)
+	}
 }
 
 func (l *liveState) done() <-chan struct{} {
@@ -205,6 +231,18 @@ func (s *Server) stream(projected bool) http.HandlerFunc {
 			return
 		default:
 		}
+		if p := principalOf(r.Context()); p != nil {
+			limit := s.LivePerCredential
+			if limit <= 0 {
+				limit = defaultLivePerCredential
+			}
+			if !s.live.admit(p.ID, limit) {
+				s.problem(w, r, &domain.Error{Code: domain.ELIMIT, Field: "Authorization", Rule: "streams",
+					Message: fmt.Sprintf("This credential holds %d live streams open already; close one first.", limit)})
+				return
+			}
+			defer s.live.release(p.ID)
+		}
 		s.live.open.Add(1)
 		defer s.live.open.Add(-1)
 		defer s.Metrics.liveClient()()
@@ -304,6 +342,9 @@ func (s *Server) stream(projected bool) http.HandlerFunc {
 				}
 				sent = m.seq
 			case <-ticker.C:
+				if !s.stillValid(r) {
+					return // the token was revoked or has expired: the client's reconnection gets the 401
+				}
 				buf = append(buf[:0], ": heartbeat\n\n"...)
 				// Events filtered out still move the client on: an id without data updates its
 				// Last-Event-ID and dispatches nothing. Only when nothing matched is waiting, so

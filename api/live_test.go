@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/taktledger/takt/api"
+	"github.com/taktledger/takt/auth"
 	"github.com/taktledger/takt/domain"
 )
 
@@ -376,5 +378,59 @@ func TestStreamsNeedALog(t *testing.T) {
 	other := &stack{t: t, url: strings.TrimSuffix(s2.url, "/test") + "/nobody"}
 	if status, _, _ := other.get("/live"); status != 404 {
 		t.Fatalf("unknown tenant: %d", status)
+	}
+}
+
+// A credential's live streams end at the first heartbeat after it is revoked, and it may hold only
+// LivePerCredential of them open at once.
+func TestStreamsOfARevokedToken(t *testing.T) {
+	tokens, err := auth.OpenTokens(filepath.Join(t.TempDir(), auth.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tokens.Close() })
+	ctx := context.Background()
+	token, tok, err := tokens.Create(ctx, domain.Token{Tenant: "test", Role: domain.RoleAuditor, Name: "Revisionen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := liveStack(t, func(srv *api.Server) {
+		srv.Auth, srv.Tokens = tokens, tokens
+		srv.Heartbeat, srv.LivePerCredential = 50*time.Millisecond, 2
+	}, nil)
+	get := func() *http.Response {
+		req, _ := http.NewRequest("GET", s.url+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	first, second := get(), get()
+	if first.StatusCode != 200 || second.StatusCode != 200 {
+		t.Fatalf("two streams: %d %d", first.StatusCode, second.StatusCode)
+	}
+	if third := get(); third.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third stream of one token: %d", third.StatusCode)
+	}
+	if _, err := tokens.Revoke(ctx, "test", tok.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, resp := range []*http.Response{first, second} {
+		done := make(chan error, 1)
+		go func() { _, err := io.Copy(io.Discard, resp.Body); done <- err }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("the stream ended with %v, not its end", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a revoked token's stream is still open")
+		}
+	}
+	if again := get(); again.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("reconnecting with the revoked token: %d", again.StatusCode)
 	}
 }

@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,9 @@ type Server struct {
 	// LiveBuffer how many messages a client may fall behind before it is dropped (default 256).
 	Heartbeat  time.Duration
 	LiveBuffer int
+	// LivePerCredential is how many live streams one credential may hold open (default 16); a
+	// credential's streams end at the first heartbeat after it is revoked or expires.
+	LivePerCredential int
 	// Metrics measures requests and decisions and serves /metrics; without it there is no /metrics.
 	Metrics *Metrics
 	// Readiness makes the checks of /readyz; without it /readyz answers as /healthz does.
@@ -42,6 +47,10 @@ type Server struct {
 	RateBurst int
 	// RequestTimeout bounds the answer to one request, live streams aside (default 60 s).
 	RequestTimeout time.Duration
+	// LoopbackOnly answers only requests whose Host names the loopback (localhost, 127.0.0.1, [::1]),
+	// so that a web page whose name resolves to the loopback cannot reach a server that asks for no
+	// credential (DNS rebinding). takt serve --open sets it.
+	LoopbackOnly bool
 
 	live   liveState
 	limits limits
@@ -112,6 +121,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.register(&router{s: s, mux: mux})
 	return secure(s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.LoopbackOnly && !loopbackHost(r.Host) {
+			s.problem(w, r, domain.Forbidden("Host", "loopback", "This server answers only requests to localhost; %s is not.", r.Host))
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, mux)
 			return
@@ -185,6 +198,19 @@ func accessTable() []route {
 	rt := &router{s: &Server{Proofs: absent{}, Tokens: absent{}, Metrics: &Metrics{}}, mux: http.NewServeMux()}
 	rt.s.register(rt)
 	return rt.routes
+}
+
+// loopbackHost reports whether a Host header names the loopback.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // router registers routes, each with its access: there is no way to add one without.

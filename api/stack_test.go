@@ -316,6 +316,7 @@ func TestConcurrentRevisionsOneWins(t *testing.T) {
 			defer wg.Done()
 			body := fmt.Sprintf(`{"title":"Version %d","reason":"R",%s}`, i, decision)
 			req, _ := http.NewRequest("POST", urls[i%2]+"/goals/trygg/revise", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("If-Match", `"5"`)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

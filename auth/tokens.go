@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver
@@ -64,7 +65,11 @@ func OpenTokens(path string) (*Tokens, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
+	err = f.Chmod(0o600) // an existing file too: it says who holds which role
 	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
 	q := url.Values{"_busy_timeout": {"5000"}, "_journal_mode": {"WAL"}, "_txlock": {"immediate"}}
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -115,7 +120,11 @@ func (t *Tokens) Check(spec Token) error {
 	return nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl reports control characters, C0 and C1, and the invisible marks that reorder text
+// (bidirectional controls), which could make a name in a log or an audit export read otherwise.
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u200b' || r == '\ufeff'
+}
 
 // printable reports whether a name may be recorded as an actor: at most 200 bytes of printable text.
 func printable(name string) bool {

@@ -72,5 +72,8 @@ func (m *Main) demoTokens(ctx context.Context) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(m.Stdout, "takt: the dashboard, signed in as the auditor: %s/#token=%s\n", m.URL(), auditor)
-	return os.WriteFile(path, []byte(env.String()), 0o600)
+	if err := os.WriteFile(path, []byte(env.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600) // WriteFile sets the mode only of a file it creates
 }

@@ -234,11 +234,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv.Metrics = api.NewMetrics(m.Metrics)
 	srv.Readiness = mon
 	srv.RateLimit, srv.RateBurst = m.Config.RateLimit, m.Config.RateBurst
-	srv.Tokens = m.tokens
 	if m.Config.Open {
+		srv.LoopbackOnly = true
 		m.Logger.Warn("serving without authentication: every request is recorded as anonymous (--open)", "addr", m.Config.Addr)
 	} else if srv.Auth, err = m.authenticator(ctx); err != nil {
 		return err
+	} else {
+		srv.Tokens = m.tokens // without authentication, no one may mint tokens for when it is back
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -79,7 +80,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(rest) > 0 {
 			return fmt.Errorf("takt token create takes no arguments, got %q", rest)
 		}
-		spec.Tenant, spec.Role, spec.CreatedBy = *tenant, domain.Role(role), "takt token create"
+		spec.Tenant, spec.Role, spec.CreatedBy = *tenant, domain.Role(role), "takt token create"+byWhom()
 		if spec.Expires, err = expiry(expires, ttl); err != nil {
 			return err
 		}
@@ -117,7 +118,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(rest) != 1 || *tenant == "" {
 			return errors.New("takt token revoke takes --tenant and one token id")
 		}
-		tok, err := tokens.Revoke(ctx, *tenant, rest[0], "takt token revoke")
+		tok, err := tokens.Revoke(ctx, *tenant, rest[0], "takt token revoke"+byWhom())
 		if err != nil {
 			return cliError(err)
 		}
@@ -137,6 +138,19 @@ once, when it is created. Roles: admin (organs, periods, tokens), secretary of a
 decisions), reporter for an organ (values and progress), auditor (reads everything), public (reads
 without personal data). docs/security.md has the whole matrix.
 `
+
+// byWhom names the system user and host a token command runs as, for the tokens file's record of
+// who created and who revoked a token.
+func byWhom() string {
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	if host, err := os.Hostname(); err == nil {
+		who += "@" + host
+	}
+	return " by " + who
+}
 
 // flagError names the flag whose value a token's check refused: --organ: Organ x is not registered.
 func flagError(err error) error {
