@@ -148,3 +148,27 @@ func TestServeHelpDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// The offline commands find the data directory (and NATS) where takt serve does: their flag, else
+// TAKT_DATA (TAKT_NATS_URL, TAKT_NATS_CREDS); a token made beside a configured server is its own.
+func TestOfflineCommandsTakeTheLocationFromTheEnvironment(t *testing.T) {
+	clearEnv(t)
+	fromEnv, fromFlag := t.TempDir(), t.TempDir()
+	t.Setenv("TAKT_DATA", fromEnv)
+	ctx := context.Background()
+	create := []string{"create", "--tenant", "demo", "--role", "auditor", "--name", "Revisionen"}
+	for _, args := range [][]string{create, append(create, "--data", fromFlag)} {
+		var out, errs strings.Builder
+		if err := runToken(ctx, args, &out, &errs); err != nil {
+			t.Fatalf("takt token %v: %v %s", args, err, errs.String())
+		}
+	}
+	for _, dir := range []string{fromEnv, fromFlag} {
+		if _, err := os.Stat(filepath.Join(dir, "tokens.db")); err != nil {
+			t.Errorf("no tokens file in %s: %v", dir, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join("takt-data", "tokens.db")); err == nil {
+		t.Error("a tokens file was made in ./takt-data")
+	}
+}

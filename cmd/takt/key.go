@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,13 +25,12 @@ func runKey(ctx context.Context, args []string) error {
 		fmt.Fprintf(fs.Output(), "Usage: takt key [flags]\n\nPrints the public key that verifies this ledger's signed checkpoints, creating the key\nif there is none. Publish it where auditors find it (the annual report's minutes).\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
-	} else if err != nil {
-		return errUsage
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("takt key takes no arguments, got %q", fs.Args())
+	if len(rest) > 0 {
+		return fmt.Errorf("takt key takes no arguments, got %q", rest)
 	}
 	k, created, err := audit.LoadOrCreateKey(keyDir(*data), audit.DefaultKeyName)
 	if err != nil {

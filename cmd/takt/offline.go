@@ -54,6 +54,11 @@ func (r readFlags) options() (opts domain.ReadOptions, from, to domain.Date, err
 	return opts, domain.Date(*r.from), domain.Date(*r.to), cliError(err)
 }
 
+// locations are the settings an offline command shares with takt serve: where the data and the log
+// are. A flag the command line leaves alone is taken from its TAKT_* variable, as serve takes it,
+// so that a command run beside a configured server finds the server's data directory.
+var locations = []string{"data", "nats-url", "nats-creds"}
+
 // parse parses args, flags and arguments in any order, and returns the arguments.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
@@ -64,11 +69,25 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			return nil, errUsage
 		}
 		if fs.NArg() == 0 {
-			return rest, nil
+			return rest, locate(fs, os.Getenv)
 		}
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// locate sets the location flags of fs that the command line left alone from the environment.
+func locate(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, name := range locations {
+		if v := getenv(envName(name)); v != "" && !set[name] && fs.Lookup(name) != nil {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", envName(name), v, err)
+			}
+		}
+	}
+	return nil
 }
 
 // offline is a data directory taken by an offline command: its lock and its log.
