@@ -200,7 +200,7 @@ func OpenAPI() []byte {
 			"If-Match": map[string]any{"name": "If-Match", "in": "header", "schema": str(),
 				"description": "The ETag (stream sequence) of the aggregate as read: the command fails with 409 if it has changed."},
 			"Idempotency-Key": map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string", "maxLength": 200},
-				"description": "A retried request with the same key is stored once and answered as the first time (Idempotent-Replayed: true)."},
+				"description": "A retried request with the same key is stored once and answered as the first time (Idempotent-Replayed: true); the key used again for another request is refused with 422 (rule key_reused). Each credential's keys are its own."},
 		}},
 	}
 	b, _ := json.MarshalIndent(doc, "", "  ")

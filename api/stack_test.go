@@ -279,6 +279,26 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	}
 }
 
+// A key used again for another request is refused with 422 and writes nothing, before and after a
+// restart: the ledger keeps each key's request's fingerprint with its events.
+func TestIdempotencyKeyReusedForAnotherRequest(t *testing.T) {
+	s := mustOpenStack(t)
+	s.municipality()
+	first := s.must("/indicators/andel/values", `{"organ":"buf","year":2024,"value":81}`, 200, "Idempotency-Key", "v-2024")
+	head := s.head()
+	for i := range 2 {
+		a := s.post("/indicators/andel/values", `{"organ":"buf","year":2024,"value":82}`, "Idempotency-Key", "v-2024")
+		if a.status != 422 || a.body["field"] != "Idempotency-Key" || a.body["rule"] != "key_reused" || s.head() != head {
+			t.Fatalf("attempt %d: another value under the same key: %d %v", i, a.status, a.body)
+		}
+		same := s.must("/indicators/andel/values", `{"organ":"buf","year":2024,"value":81}`, 200, "Idempotency-Key", "v-2024")
+		if same.header.Get("Idempotent-Replayed") != "true" || same.header.Get("ETag") != first.header.Get("ETag") {
+			t.Fatalf("attempt %d: the same request again: %v", i, same.header)
+		}
+		s.url, _ = s.serve(nil) // a new process: the fingerprints come back from the log
+	}
+}
+
 // Each credential's idempotency keys are its own: a key another token used is a new request, and
 // the same token's retry, even through another process (restarted), is the first answer again.
 func TestIdempotencyKeysPerCredential(t *testing.T) {

@@ -2,6 +2,9 @@ package domain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -145,9 +148,10 @@ func (t *tenantState) remember(msgID string, e Event) {
 		return
 	}
 	key, n := msgID[:i], msgID[i+1:]
+	n, fp, _ := strings.Cut(n, ".")
 	r := t.keys[key]
 	if r == nil || n == "0" {
-		r = &Receipt{Target: e.Aggregate, Created: creates[e.Type]}
+		r = &Receipt{Target: e.Aggregate, Created: creates[e.Type], fingerprint: fp}
 		t.keys[key] = r
 	}
 	r.Events = append(r.Events, recorded(e))
@@ -180,17 +184,19 @@ func (l *Ledger) Record(ctx context.Context, req Request) (*Receipt, error) {
 		// Each principal's keys are its own: a key another credential used is not its answer.
 		req.IdempotencyKey = req.Principal.ID + "/" + req.IdempotencyKey
 	}
+	fp := ""
 	if req.IdempotencyKey != "" {
+		fp = fingerprint(req.Command)
 		defer ts.lock("key:" + req.IdempotencyKey)()
-		if r := ts.replay(req.IdempotencyKey); r != nil {
-			return r, nil
+		if r, err := ts.replay(req.IdempotencyKey, fp); r != nil || err != nil {
+			return r, err
 		}
 	}
 	if target := req.Command.Target(); target.ID != "" {
 		defer ts.lock(target.String())()
 	}
 	for attempt := 0; ; attempt++ {
-		r, err := l.record(ctx, ts, req)
+		r, err := l.record(ctx, ts, req, fp)
 		if ErrorCode(err) != ECONFLICT || req.HasIfMatch || attempt >= l.Retries || !fromLog(err) {
 			return r, err
 		}
@@ -203,23 +209,48 @@ func (l *Ledger) Record(ctx context.Context, req Request) (*Receipt, error) {
 		}
 		// The winner may have been this very request, stored before its answer was lost.
 		if req.IdempotencyKey != "" {
-			if r := ts.replay(req.IdempotencyKey); r != nil {
-				return r, nil
+			if r, err := ts.replay(req.IdempotencyKey, fp); r != nil || err != nil {
+				return r, err
 			}
 		}
 	}
 }
 
-func (t *tenantState) replay(key string) *Receipt {
+// replay returns the first answer to the request stored under key, or ERULE when that request was
+// another one than fp's (the IETF idempotency-key draft's 422): a reused key does not return
+// someone else's answer as if it were this request's.
+func (t *tenantState) replay(key, fp string) (*Receipt, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if r := t.keys[key]; r != nil {
-		c := *r
-		c.Events = slices.Clone(r.Events)
-		c.Duplicate = true
-		return &c
+	r := t.keys[key]
+	if r == nil {
+		return nil, nil
 	}
-	return nil
+	if r.fingerprint != "" && fp != "" && r.fingerprint != fp {
+		return nil, Violation("Idempotency-Key", "key_reused", "Idempotency-Key %s was used for another request, which the ledger recorded; use a new key for a new request.", publicKey(key))
+	}
+	c := *r
+	c.Events = slices.Clone(r.Events)
+	c.Duplicate = true
+	return &c, nil
+}
+
+// publicKey is a key as its client sent it, without the principal it was kept under.
+func publicKey(key string) string {
+	if _, k, ok := strings.Cut(key, "/"); ok {
+		return k
+	}
+	return key
+}
+
+// fingerprint identifies a request's command: its type, target and content. It is stored with an
+// idempotency key (in the events' message ids), so that it survives a restart.
+func fingerprint(c Command) string {
+	b, _ := json.Marshal(c)
+	h := sha256.New()
+	fmt.Fprintf(h, "%T\n%s\n", c, c.Target())
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // errStale marks a conflict the log reported, as opposed to one Decide found in the state.
@@ -233,7 +264,7 @@ func fromLog(err error) bool {
 	return ok
 }
 
-func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Receipt, error) {
+func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request, fp string) (*Receipt, error) {
 	target := req.Command.Target()
 	if req.HasIfMatch && target.ID != "" && l.version(ts, target) != req.IfMatch {
 		// The cache may be behind another writer; look at the log before refusing.
@@ -261,7 +292,7 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 	}
 	var appends []Append
 	if err == nil {
-		appends = expectations(ts.state, events, req.IdempotencyKey)
+		appends = expectations(ts.state, events, req.IdempotencyKey, fp)
 	}
 	ts.mu.RUnlock()
 	if err != nil {
@@ -287,13 +318,14 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 		if err != nil {
 			return nil, err
 		}
-		if r := ts.replay(req.IdempotencyKey); r != nil {
-			return r, nil
+		if r, err := ts.replay(req.IdempotencyKey, ""); r != nil || err != nil {
+			return r, err
 		}
 		return nil, Errorf(EINTERNAL, "log reported a duplicate for key %q that it does not hold", req.IdempotencyKey)
 	}
 
 	receipt := &Receipt{Target: events[0].Aggregate, Created: creates[events[0].Type]}
+	receipt.fingerprint = fp
 	ts.mu.Lock()
 	for i := range events {
 		events[i].Seq = acks[i].Seq
@@ -314,7 +346,7 @@ func (l *Ledger) record(ctx context.Context, ts *tenantState, req Request) (*Rec
 
 // expectations pairs each event with the version its aggregate must still be at: the first event of
 // each aggregate carries the check, later ones in the same decision follow it in the same batch.
-func expectations(s *State, events []Event, key string) []Append {
+func expectations(s *State, events []Event, key, fp string) []Append {
 	appends := make([]Append, len(events))
 	seen := map[Ref]bool{}
 	for i, e := range events {
@@ -324,7 +356,7 @@ func expectations(s *State, events []Event, key string) []Append {
 			a.Expect, a.Expected = true, s.Version(e.Aggregate)
 		}
 		if key != "" {
-			a.MsgID = fmt.Sprintf("%s#%d", key, i)
+			a.MsgID = fmt.Sprintf("%s#%d.%s", key, i, fp)
 		}
 		appends[i] = a
 	}

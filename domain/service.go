@@ -39,6 +39,8 @@ type Receipt struct {
 	Events    []RecordedEvent // in the order they were appended
 	Duplicate bool            // the idempotency key had been seen: this is the first answer again
 	Created   bool            // the command created the target aggregate
+
+	fingerprint string // of the request an idempotency key was first used for
 }
 
 // Recorder records commands. The api package speaks to the ledger through it.
