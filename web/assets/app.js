@@ -67,6 +67,7 @@ async function api(path, extra = {}) {
   if (state.minSeq) p.set('min_seq', state.minSeq);
   for (const [k, v] of Object.entries(extra)) if (v !== undefined && v !== '') p.set(k, v);
   const url = `/v1/tenants/${encodeURIComponent(state.tenant)}${path}?${p}`;
+  if (!token) throw new Unauthorized(''); // signed out while a load was under way: ask nothing more
   const resp = await fetch(url, { headers: authorized({ Accept: 'application/json' }) });
   const body = await resp.json().catch(() => ({}));
   if (resp.status === 401) throw new Unauthorized(body.detail || resp.statusText);
