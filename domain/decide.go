@@ -106,20 +106,28 @@ func (d *decider) newID(kind Kind, field, id string) (string, error) {
 	return id, nil
 }
 
-// activeOrgan checks that an organ exists and has not been dissolved: a dissolved organ cannot decide.
-func (d *decider) activeOrgan(field, id string) (Organ, error) {
+// activeOrgan checks that an organ exists on day (today when day is empty): registered by then
+// and not dissolved before it. A dissolved organ cannot decide, be reported for, or own anything
+// from the day its dissolution takes effect.
+func (d *decider) activeOrgan(field, id string, day Date) (Organ, error) {
 	o, ok := d.s.Organs[id]
 	if !ok {
 		return o, Violation(field, "exists", "Organ %s is not registered.", id)
 	}
-	if o.Dissolved {
-		msg := fmt.Sprintf("Organ %s has been dissolved", id)
+	if day == "" {
+		day = d.today()
+	}
+	if o.ActiveOn(day) {
+		return o, nil
+	}
+	if o.Dissolved && day >= o.DissolvedOn {
+		msg := fmt.Sprintf("Organ %s has been dissolved as of %s", id, o.DissolvedOn)
 		if o.Successor != "" {
 			msg += "; its successor is " + o.Successor
 		}
 		return o, Violation(field, "organ_active", "%s.", msg)
 	}
-	return o, nil
+	return o, Violation(field, "organ_active", "Organ %s exists from %s, not on %s.", id, o.RegisteredOn, day)
 }
 
 // period checks that a mandate period has been opened and, unless late decisions are allowed, that
@@ -137,7 +145,7 @@ func (d *decider) period(field, id string, lateAllowed bool) (p Period, late boo
 
 // decided checks what every decision needs: an active deciding organ and an open mandate period.
 func (d *decider) decided(c Decided, lateAllowed bool) (meta, Period, bool, error) {
-	if _, err := d.activeOrgan("decision.organ", c.Decision.Organ); err != nil {
+	if _, err := d.activeOrgan("decision.organ", c.Decision.Organ, c.Decision.MeetingDate); err != nil {
 		return meta{}, Period{}, false, err
 	}
 	p, late, err := d.period("period", c.Period, lateAllowed)
@@ -154,7 +162,7 @@ func (d *decider) decided(c Decided, lateAllowed bool) (meta, Period, bool, erro
 func (d *decider) optionalDecision(ref *DecisionRef, eff Date) (meta, error) {
 	m := meta{effective: eff}
 	if ref != nil {
-		if _, err := d.activeOrgan("decision.organ", ref.Organ); err != nil {
+		if _, err := d.activeOrgan("decision.organ", ref.Organ, ref.MeetingDate); err != nil {
 			return m, err
 		}
 		m.organ = ref.Organ
@@ -269,14 +277,14 @@ func (d *decider) registerOrgan(c *RegisterOrgan) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Parent != "" {
-		if _, err := d.activeOrgan("parent", c.Parent); err != nil {
-			return nil, err
-		}
-	}
 	m, err := d.optionalDecision(c.Decision, c.Effective)
 	if err != nil {
 		return nil, err
+	}
+	if c.Parent != "" {
+		if _, err := d.activeOrgan("parent", c.Parent, m.effective); err != nil {
+			return nil, err
+		}
 	}
 	if m.organ == "" {
 		m.organ = id
@@ -289,14 +297,14 @@ func (d *decider) renameOrgan(c *RenameOrgan) ([]Event, error) {
 	if !ok {
 		return nil, NotFound("id", "Organ %s is not registered.", c.ID)
 	}
-	if _, err := d.activeOrgan("id", c.ID); err != nil {
-		return nil, err
-	}
 	if o.Name == c.Name {
 		return nil, Violation("name", "no_change", "Organ %s is already named %q.", c.ID, c.Name)
 	}
 	m, err := d.optionalDecision(c.Decision, c.Effective)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := d.activeOrgan("id", c.ID, m.effective); err != nil {
 		return nil, err
 	}
 	if m.organ == "" {
@@ -309,17 +317,20 @@ func (d *decider) dissolveOrgan(c *DissolveOrgan) ([]Event, error) {
 	if _, ok := d.s.Organs[c.ID]; !ok {
 		return nil, NotFound("id", "Organ %s is not registered.", c.ID)
 	}
-	if _, err := d.activeOrgan("id", c.ID); err != nil {
-		return nil, err
-	}
-	if c.Successor != "" {
-		if _, err := d.activeOrgan("successor", c.Successor); err != nil {
-			return nil, err
-		}
-	}
 	m, err := d.optionalDecision(&c.Decision, c.Effective)
 	if err != nil {
 		return nil, err
+	}
+	if o := d.s.Organs[c.ID]; o.Dissolved {
+		return nil, Violation("id", "organ_active", "Organ %s has been dissolved already, as of %s.", c.ID, o.DissolvedOn)
+	}
+	if _, err := d.activeOrgan("id", c.ID, m.effective); err != nil {
+		return nil, err
+	}
+	if c.Successor != "" {
+		if _, err := d.activeOrgan("successor", c.Successor, m.effective); err != nil {
+			return nil, err
+		}
 	}
 	return []Event{d.event(Ref{KindOrgan, c.ID}, m, &OrganDissolved{Successor: c.Successor, Reason: c.Reason, Decision: &c.Decision})}, nil
 }
@@ -412,7 +423,7 @@ func (d *decider) adoptGoal(c *AdoptGoal) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.activeOrgan("owner", c.Owner); err != nil {
+	if _, err := d.activeOrgan("owner", c.Owner, m.effective); err != nil {
 		return nil, err
 	}
 	if err := d.councilGoal("level", c.Level, c.Decision.Organ); err != nil {
@@ -465,7 +476,7 @@ func (d *decider) reviseGoal(c *ReviseGoal) ([]Event, error) {
 		return nil, Violation("title", "no_change", "The revision changes nothing: goal %s already reads so.", c.ID)
 	}
 	if ev.Owner != nil {
-		if _, err := d.activeOrgan("owner", *ev.Owner); err != nil {
+		if _, err := d.activeOrgan("owner", *ev.Owner, m.effective); err != nil {
 			return nil, err
 		}
 	}
@@ -645,13 +656,13 @@ func (d *decider) setTarget(c *SetTarget) ([]Event, error) {
 // reported checks what a report needs: an active reporting organ and the indicator's (or
 // commitment's) mandate period, which may be closed: a late report is recorded, and flagged.
 func (d *decider) reported(organ, period string, eff Date) (meta, Period, bool, error) {
-	if _, err := d.activeOrgan("organ", organ); err != nil {
-		return meta{}, Period{}, false, err
-	}
-	p, late, err := d.period("period", period, true)
 	if eff == "" {
 		eff = d.today()
 	}
+	if _, err := d.activeOrgan("organ", organ, eff); err != nil {
+		return meta{}, Period{}, false, err
+	}
+	p, late, err := d.period("period", period, true)
 	return meta{organ: organ, period: period, effective: eff}, p, late, err
 }
 
@@ -762,7 +773,7 @@ func (d *decider) makeCommitment(c *MakeCommitment) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.activeOrgan("responsible", c.Responsible); err != nil {
+	if _, err := d.activeOrgan("responsible", c.Responsible, m.effective); err != nil {
 		return nil, err
 	}
 	if c.Goal != "" {
@@ -800,7 +811,7 @@ func (d *decider) reviseCommitment(c *ReviseCommitment) ([]Event, error) {
 		return nil, Violation("text", "no_change", "The revision changes nothing: commitment %s already reads so.", c.ID)
 	}
 	if ev.Responsible != nil {
-		if _, err := d.activeOrgan("responsible", *ev.Responsible); err != nil {
+		if _, err := d.activeOrgan("responsible", *ev.Responsible, m.effective); err != nil {
 			return nil, err
 		}
 	}

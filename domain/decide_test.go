@@ -53,6 +53,8 @@ var (
 	retired = with(&domain.RetireGoal{ID: "g2", Reason: "Ersatt", Decided: bun("9")})
 	closed  = with(&domain.ClosePeriod{ID: "2023-2026", Decision: ref("kf", "2027-04-20", "40")},
 		&domain.OpenPeriod{ID: "2027-2030"})
+	founded = with(&domain.RegisterOrgan{ID: "kfn", Name: "Kultur- och fritidsnämnden", Kind: "committee", Parent: "kf",
+		Decision: &domain.DecisionRef{Organ: "kf", MeetingDate: "2024-06-17", Paragraph: "§ 71", CaseNumber: "KS 2024/71"}, Effective: "2025-01-01"})
 	dissolved = with(&domain.RegisterOrgan{ID: "kun", Name: "Kultur- och utbildningsnämnden", Kind: "committee"},
 		&domain.DissolveOrgan{ID: "bun", Successor: "kun", Decision: ref("kf", "2024-12-01", "99")})
 )
@@ -227,9 +229,19 @@ func TestDecide(t *testing.T) {
 			when: &domain.CorrectValue{ID: "i1", Corrects: "v2024", Organ: "buf", Value: f(1), Reason: "R"},
 			code: domain.ERULE, field: "value_id", rule: "latest_value"},
 
-		// A dissolved organ cannot decide.
-		{name: "dissolved organ decides", given: dissolved, when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "kun", Decided: bun("50")},
+		// A dissolved organ cannot decide from the day its dissolution takes effect; a meeting it
+		// held before then may be recorded later. An organ founded by a decision decides from the
+		// day the founding takes effect.
+		{name: "dissolved organ decides", given: dissolved, when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "kun",
+			Decided: domain.Decided{Period: "2023-2026", Decision: ref("bun", "2025-01-10", "50")}},
 			code: domain.ERULE, field: "decision.organ", rule: "organ_active"},
+		{name: "dissolved organ's earlier meeting recorded late", given: dissolved, when: &domain.AdoptGoal{Title: "X", Level: "committee",
+			Owner: "bun", Decided: domain.Decided{Period: "2023-2026", Decision: ref("bun", "2024-11-20", "48")}}, then: []string{"goal.adopted"}},
+		{name: "founded organ decides before its founding", given: founded, when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "kfn",
+			Decided: domain.Decided{Period: "2023-2026", Decision: ref("kfn", "2024-12-20", "1")}},
+			code: domain.ERULE, field: "decision.organ", rule: "organ_active"},
+		{name: "founded organ decides once founded", given: founded, when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "kfn",
+			Decided: domain.Decided{Period: "2023-2026", Decision: ref("kfn", "2025-01-21", "1")}}, then: []string{"goal.adopted"}},
 		{name: "dissolved organ owns", given: dissolved, when: &domain.AdoptGoal{Title: "X", Level: "committee", Owner: "bun",
 			Decided: domain.Decided{Period: "2023-2026", Decision: ref("kun", "2025-01-10", "1")}},
 			code: domain.ERULE, field: "owner", rule: "organ_active"},

@@ -94,19 +94,10 @@ func RecordsAs(typ string) Role {
 // reach either. A reporter for X reports on what X or an organ under it owns, in the name of X or
 // an organ under it. Owners: a goal's owner; an indicator's goal's owner, or the organ that
 // defined it when it serves no goal; a commitment's responsible organ; a vision's adopting organ.
-// A principal of a dissolved organ records nothing.
+// A principal of a dissolved organ records nothing that applies from the dissolution on.
 func Authorize(s *State, p *Principal, events []Event) error {
 	if p == nil {
 		return nil // the process itself: the demo loader, an import
-	}
-	if p.Role.OfOrgan() {
-		if o := s.Organs[p.Organ]; o.Dissolved {
-			msg := fmt.Sprintf("Organ %s has been dissolved: %s records nothing any more", p.Organ, p)
-			if o.Successor != "" {
-				msg += "; its successor " + o.Successor + " needs tokens of its own"
-			}
-			return Forbidden("Authorization", "organ_active", "%s.", msg)
-		}
 	}
 	a := authorizer{s: s, p: p, owners: map[Ref]string{}}
 	for _, e := range events {
@@ -124,6 +115,13 @@ type authorizer struct {
 }
 
 func (a *authorizer) event(e Event) error {
+	if o := a.s.Organs[a.p.Organ]; a.p.Role.OfOrgan() && o.Dissolved && e.Effective >= o.DissolvedOn {
+		msg := fmt.Sprintf("Organ %s has been dissolved as of %s: %s records nothing that applies from then", a.p.Organ, o.DissolvedOn, a.p)
+		if o.Successor != "" {
+			msg += "; its successor " + o.Successor + " needs tokens of its own"
+		}
+		return Forbidden("Authorization", "organ_active", "%s.", msg)
+	}
 	need := RecordsAs(e.Type)
 	if a.p.Role != need {
 		return Forbidden("role", "role", "Recording %s is for the %s role; this token is %s.", e.Type, need, a.p)

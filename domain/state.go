@@ -5,23 +5,37 @@ package domain
 // Version is the stream sequence of the aggregate's last event: the ETag.
 
 type Organ struct {
-	ID        string
-	Name      string
-	Kind      string
-	Parent    string
-	Dissolved bool
-	Successor string
-	Version   uint64
+	ID           string
+	Name         string
+	Kind         string
+	Parent       string
+	RegisteredOn Date // the organ decides from this date, when a decision founded it
+	Dissolved    bool
+	DissolvedOn  Date // and until the day before this one
+	Successor    string
+	Version      uint64
+}
+
+// ActiveOn reports whether the organ exists on day: registered by then and not yet dissolved. A
+// reorganisation decided in June to take effect in January leaves the old committee deciding
+// until December, and lets the new one decide only from January.
+func (o Organ) ActiveOn(day Date) bool {
+	return (o.RegisteredOn == "" || day >= o.RegisteredOn) && (!o.Dissolved || day < o.DissolvedOn)
 }
 
 func (o Organ) Evolve(e Event) Organ {
 	switch d := e.Data.(type) {
 	case *OrganRegistered:
 		o = Organ{ID: e.Aggregate.ID, Name: d.Name, Kind: d.Kind, Parent: d.Parent}
+		if d.Decision != nil {
+			// An organ founded by a recorded decision exists from its effective date; one merely
+			// registered (the council, as the ledger is set up) has always existed.
+			o.RegisteredOn = e.Effective
+		}
 	case *OrganRenamed:
 		o.Name = d.Name
 	case *OrganDissolved:
-		o.Dissolved, o.Successor = true, d.Successor
+		o.Dissolved, o.DissolvedOn, o.Successor = true, e.Effective, d.Successor
 	}
 	o.Version = e.Seq
 	return o
