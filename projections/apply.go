@@ -461,8 +461,8 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 		if err != nil {
 			return err
 		}
-		a.pending = append(a.pending, pendingVersion{kind: kind, id: id,
-			indexed: indexed{seq: e.Seq, from: dateKey(e.Effective), validFrom: e.Effective, period: e.Period, state: v}})
+		a.pending = append(a.pending, pendingVersion{kind: kind, id: id, seq: e.Seq, validFrom: e.Effective, period: e.Period,
+			state: v})
 	}
 	return nil
 }

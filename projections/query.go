@@ -220,18 +220,19 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree.Visions = visions
-	if tree.Visions == nil {
-		tree.Visions = []domain.VisionView{}
+	tree.Visions = make([]domain.VisionView, len(visions))
+	for i, v := range visions {
+		tree.Visions[i] = *v
 	}
+	// The states found are shared: only the copies that go into the tree are changed.
 	_, goals, err := inForce[domain.GoalView](r, "goal", "")
 	if err != nil {
 		return nil, err
 	}
-	inPeriod := map[string]*domain.GoalView{}
-	for i := range goals {
-		if slices.Contains(goals[i].Periods, filter.Period) {
-			inPeriod[goals[i].ID] = &goals[i]
+	inPeriod := make(map[string]*domain.GoalView, len(goals))
+	for _, g := range goals {
+		if slices.Contains(g.Periods, filter.Period) {
+			inPeriod[g.ID] = g
 		}
 	}
 	contributors := map[string][]string{}
@@ -244,7 +245,7 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	byGoal := map[string][]domain.IndicatorView{}
+	byGoal := make(map[string][]*domain.IndicatorView, len(inPeriod))
 	for _, in := range indicators {
 		if in.Goal != "" {
 			byGoal[in.Goal] = append(byGoal[in.Goal], in)
@@ -255,7 +256,7 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	targetsOf := map[string][]domain.TargetView{}
+	targetsOf := make(map[string][]*domain.TargetView, len(indicators))
 	for _, t := range targets {
 		targetsOf[t.Indicator] = append(targetsOf[t.Indicator], t)
 	}
@@ -263,33 +264,55 @@ func (r *reader) tree(filter domain.GoalFilter) (*domain.GoalTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range goals {
-		if inPeriod[g.ID] == nil || (filter.Organ != "" && g.Owner != filter.Organ) ||
-			(filter.Level != "" && g.Level != filter.Level) || (!filter.IncludeRetired && g.Status == domain.StatusRetired) {
+	// What the tree holds is allocated at once: a tree is thousands of small parts.
+	var (
+		kept        = make([]domain.IndicatorView, 0, len(indicators))
+		keptTargets = make([]domain.TargetView, 0, len(targets))
+		keptLatest  = make([]domain.ValueView, 0, len(latest))
+	)
+	tree.Goals = make([]domain.GoalView, 0, len(inPeriod))
+	for _, gp := range goals {
+		if inPeriod[gp.ID] == nil || (filter.Organ != "" && gp.Owner != filter.Organ) ||
+			(filter.Level != "" && gp.Level != filter.Level) || (!filter.IncludeRetired && gp.Status == domain.StatusRetired) {
 			continue
 		}
+		g := *gp
 		g.Contributors = contributors[g.ID]
 		sort.Strings(g.Contributors)
-		for _, in := range byGoal[g.ID] {
-			if latest == nil && r.index == nil {
+		from := len(kept)
+		for _, inp := range byGoal[g.ID] {
+			in := *inp
+			switch {
+			case latest == nil && r.index == nil:
 				if err := r.fill(&in, false); err != nil {
 					return nil, err
 				}
-			} else if latest == nil {
+			case latest == nil:
 				// Known at an earlier sequence: the targets as fill finds them, the values from history.
 				in.Targets = sortTargets(targetsByID(targetIDs, targets, in.ID))
 				if err := r.values(&in, false); err != nil {
 					return nil, err
 				}
-			} else {
-				in.Targets = sortTargets(targetsOf[in.ID])
-				if v, ok := latest[in.ID]; ok {
-					in.Values = []domain.ValueView{v}
+			default:
+				n := len(keptTargets)
+				for _, t := range targetsOf[in.ID] {
+					keptTargets = append(keptTargets, *t)
 				}
-				evaluate(&in)
-				in.Values = nil
+				in.Targets = sortTargets(keptTargets[n:len(keptTargets):len(keptTargets)])
+				if len(in.Targets) == 0 {
+					in.Targets = nil
+				}
+				var l *domain.ValueView
+				if v, ok := latest[in.ID]; ok && v.CorrectedBy == "" && v.Value != nil {
+					keptLatest = append(keptLatest, v)
+					l = &keptLatest[len(keptLatest)-1]
+				}
+				judgeLatest(&in, l)
 			}
-			g.Indicators = append(g.Indicators, in)
+			kept = append(kept, in)
+		}
+		if len(kept) > from {
+			g.Indicators = kept[from:len(kept):len(kept)]
 		}
 		tree.Goals = append(tree.Goals, g)
 	}
@@ -333,13 +356,13 @@ func (r *reader) fill(in *domain.IndicatorView, full bool) error {
 
 // targetsByID returns the targets whose ids fill's query selects for indicator id, from targets
 // sorted by their ids.
-func targetsByID(ids []string, targets []domain.TargetView, id string) []domain.TargetView {
+func targetsByID(ids []string, targets []*domain.TargetView, id string) []domain.TargetView {
 	from, _ := slices.BinarySearch(ids, id+"/")
 	to, _ := slices.BinarySearch(ids, id+"0")
 	out := []domain.TargetView{}
 	for i := from; i < to; i++ {
 		if ids[i] > id+"/" {
-			out = append(out, targets[i])
+			out = append(out, *targets[i])
 		}
 	}
 	return out
@@ -456,29 +479,39 @@ func (r *reader) readLatestValues() (map[string]domain.ValueView, error) {
 // evaluate sets an indicator's latest value in force, the target in force for its year, and its
 // status against it. The values and targets must be those in force already.
 func evaluate(in *domain.IndicatorView) {
-	in.Latest, in.Target = nil, nil
+	var latest *domain.ValueView
 	for i := range in.Values {
 		v := &in.Values[i]
 		if v.CorrectedBy != "" || v.Value == nil {
 			continue
 		}
-		if l := in.Latest; l == nil || v.Year > l.Year || (v.Year == l.Year &&
+		if l := latest; l == nil || v.Year > l.Year || (v.Year == l.Year &&
 			(pointRank[v.Point] > pointRank[l.Point] || (pointRank[v.Point] == pointRank[l.Point] && v.Seq > l.Seq))) {
-			c := *v
-			in.Latest = &c
+			latest = v
 		}
 	}
+	if latest != nil {
+		c := *latest
+		latest = &c
+	}
+	judgeLatest(in, latest)
+}
+
+// judgeLatest sets an indicator's latest value in force to latest, the target in force for its
+// year (one of in.Targets, which must be those in force), and its status against it.
+func judgeLatest(in *domain.IndicatorView, latest *domain.ValueView) {
+	in.Latest, in.Target = latest, nil
 	if in.Latest == nil {
 		in.Status = domain.NoValue
 		return
 	}
 	for i := range in.Targets {
-		t := in.Targets[i]
+		t := &in.Targets[i]
 		if !t.TermEnd && t.Year == in.Latest.Year {
-			in.Target = &t
+			in.Target = t
 			break
 		} else if t.TermEnd && in.Target == nil {
-			in.Target = &t
+			in.Target = t
 		}
 	}
 	if in.Target == nil {
