@@ -116,6 +116,11 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 			return fmt.Errorf("projections: status of %s: %w", in, err)
 		}
 	}
+	if moved := last / goalHistoryRun * goalHistoryRun; moved > checkpoint {
+		if err := moveGoalHistory(a.ctx, tx, moved); err != nil {
+			return fmt.Errorf("projections: goal history: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(a.ctx, "UPDATE checkpoint SET seq = ? WHERE id = 1", last); err != nil {
 		return err
 	}
@@ -454,6 +459,13 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after), a.r.MsgID, a.r.Subject); err != nil {
 		return err
 	}
+	if goal, ok, err := a.goalOf(e, kind, id, state); err != nil {
+		return err
+	} else if ok {
+		if err := a.exec("INSERT INTO goal_history_recent (seq, kind, id, goal) VALUES (?, ?, ?, ?)", e.Seq, kind, id, goal); err != nil {
+			return err
+		}
+	}
 	a.cache.put(entity{kind, id}, &prev{state: after, seq: e.Seq, version: version})
 	if a.indexed && isIndexed(kind) {
 		// Decoded as a read from the file would decode it, so that both answer the same.
@@ -465,6 +477,63 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 			state: v})
 	}
 	return nil
+}
+
+// goalHistoryRun is how many sequences goal_history_recent gathers before its versions are copied
+// into goal_history (migration 0007). A variable for the tests.
+var goalHistoryRun uint64 = 16384
+
+// moveGoalHistory copies the versions up to seq noted in goal_history_recent from history into
+// goal_history, in the order of its key, so that each goal's pages are written once for them all.
+func moveGoalHistory(ctx context.Context, tx *sql.Tx, seq uint64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history SELECT r.goal, `+goalHistoryColumns+`
+		FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
+		WHERE r.seq <= ? ORDER BY r.goal, r.seq, r.kind, r.id`, seq); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM goal_history_recent WHERE seq <= ?", seq)
+	return err
+}
+
+// goalHistoryColumns are the columns of history that goal_history holds, after the goal.
+const goalHistoryColumns = `h.seq, h.kind, h.id, h.version, h.agg_kind, h.agg_id, h.event_id, h.event_type, h.actor,
+	h.organ, h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason,
+	h.diff, h.state`
+
+// goalOf returns the goal in whose history a version belongs, if any: a goal's own versions, its
+// indicators' and commitments', and the targets and corrections of its indicators.
+func (a *applier) goalOf(e domain.Event, kind, id string, state any) (string, bool, error) {
+	switch v := state.(type) {
+	case domain.GoalView:
+		return id, true, nil
+	case domain.IndicatorView:
+		if a.cache.goals == nil {
+			a.cache.goals = map[string]string{}
+		}
+		a.cache.goals[id] = v.Goal
+		return v.Goal, true, nil
+	case domain.CommitmentView:
+		return v.Goal, true, nil
+	}
+	if e.Aggregate.Kind != domain.KindIndicator || (e.Type != "indicator.target_set" && e.Type != "indicator.value_corrected") {
+		return "", false, nil
+	}
+	// An indicator belongs to the goal it was defined for, for good.
+	if goal, ok := a.cache.goals[e.Aggregate.ID]; ok {
+		return goal, true, nil
+	}
+	var goal string
+	err := a.queryRow("SELECT goal FROM history WHERE kind = 'indicator' AND id = ? ORDER BY seq LIMIT 1", e.Aggregate.ID).Scan(&goal)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, err
+	}
+	if a.cache.goals == nil {
+		a.cache.goals = map[string]string{}
+	}
+	a.cache.goals[e.Aggregate.ID] = goal
+	return goal, true, nil
 }
 
 func boolInt(b bool) int {

@@ -14,6 +14,7 @@ type applyCache struct {
 	latest map[entity]*prev
 	bytes  int // of the states in latest
 	status map[string]*indicatorStatus
+	goals  map[string]string // of indicators, which never change goal
 }
 
 type entity struct{ kind, id string }

@@ -127,6 +127,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("projections: %s: migrate: %w", db.Path, err)
 	}
+	if err := db.settleGoalHistory(ctx); err != nil {
+		return fmt.Errorf("projections: %s: goal history: %w", db.Path, err)
+	}
 
 	r := map[string]string{"_query_only": "true"}
 	for k, v := range params {
@@ -146,6 +149,29 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		return err
 	}
 	return db.loadIndex(ctx, db.write)
+}
+
+// settleGoalHistory copies into goal_history the versions up to the checkpoint rounded down to a
+// multiple of goalHistoryRun that goal_history_recent still notes: those migration 0007 found.
+func (db *DB) settleGoalHistory(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var seq uint64
+	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&seq); err != nil {
+		return err
+	}
+	seq = seq / goalHistoryRun * goalHistoryRun
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM goal_history_recent WHERE seq <= ?", seq).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	if err := moveGoalHistory(ctx, tx, seq); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // loadIndex loads the versions a goal tree reads into memory.

@@ -94,13 +94,14 @@ func diffDecoded(before, after []byte) (string, error) {
 // decodeDiff decodes a diff as diff wrote it, by splitting it; one that does not split plainly is
 // decoded by encoding/json. The changes share data's memory.
 func decodeDiff(data []byte) (map[string]domain.Change, error) {
-	fs, err := fields(data)
+	var outer, inner [16]field // most diffs have a few fields, each of a before and an after
+	fs, err := appendFields(outer[:0], data)
 	if err != nil || len(data) == 0 {
 		return decodeDiffJSON(data)
 	}
 	out := make(map[string]domain.Change, len(fs))
 	for _, f := range fs {
-		parts, err := fields(f.value)
+		parts, err := appendFields(inner[:0], f.value)
 		if err != nil {
 			return decodeDiffJSON(data)
 		}
@@ -132,14 +133,16 @@ var errNotPlain = errors.New("projections: not a plain JSON object")
 
 // fields splits a compact JSON object, as encoding/json writes it, into its top-level fields. It
 // refuses what it does not need to handle: whitespace, escaped keys, and duplicate keys.
-func fields(data []byte) ([]field, error) {
+func fields(data []byte) ([]field, error) { return appendFields(nil, data) }
+
+// appendFields is fields appending to out.
+func appendFields(out []field, data []byte) ([]field, error) {
 	if len(data) == 0 {
-		return nil, nil
+		return out, nil
 	}
 	if data[0] != '{' {
 		return nil, errNotPlain
 	}
-	var out []field
 	i := 1
 	if i < len(data) && data[i] == '}' {
 		return out, end(data, i+1)

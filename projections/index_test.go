@@ -78,6 +78,17 @@ func TestIndexAnswersAsSQL(t *testing.T) {
 			projections.SQLOnly(db, func() { want, werr = db.Goals(ctx, tenant, f, o) })
 			same(t, fmt.Sprintf("goal tree %+v %+v", f, o), got, want, gerr, werr)
 		}
+		// Goal histories, as history tells them.
+		for range reads {
+			var o domain.ReadOptions
+			if g.r.IntN(2) == 0 {
+				o.KnownAt = uint64(g.r.IntN(int(at) + 5))
+			}
+			id := g.pick(append(g.goals, "nogoal"))
+			got, gerr := db.GoalHistory(ctx, tenant, id, domain.HistoryFilter{}, o)
+			want, werr := projections.GoalHistoryFromHistory(ctx, db, id, o)
+			same(t, fmt.Sprintf("goal history %s %+v", id, o), got, want, gerr, werr)
+		}
 		if !followups {
 			return
 		}

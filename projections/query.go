@@ -577,19 +577,41 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 	return out, err
 }
 
+// versionColumns are the columns of history and goal_history that make a domain.Version.
+const versionColumns = `h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ,
+	h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff,
+	h.state`
+
 // versions returns the versions where selects, known at r.known, in the order recorded. A version's
 // valid_to is the valid_from of the next version of its entity among them: where must select every
 // version of an entity it selects for that to be what the ledger knew at r.known.
 func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
-	q := `SELECT h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ, h.period,
-		h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff, h.state
-		FROM history h WHERE h.seq <= ? AND (` + where + `)`
-	rows, err := r.tx.QueryContext(r.ctx, q, append([]any{r.known}, args...)...)
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT `+versionColumns+` FROM history h WHERE h.seq <= ? AND (`+where+`)`,
+		append([]any{r.known}, args...)...)
 	if err != nil {
 		return nil, err
 	}
+	out, err := scanVersions([]domain.Version{}, rows)
+	if err != nil {
+		return nil, err
+	}
+	// Sorted here rather than by SQLite, whose sorter would copy every state and diff once more.
+	slices.SortFunc(out, func(a, b domain.Version) int {
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		if a.Kind != b.Kind {
+			return strings.Compare(a.Kind, b.Kind)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	validTo(out)
+	return out, nil
+}
+
+// scanVersions appends to out the versions rows holds, in versionColumns, and closes rows.
+func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error) {
 	defer rows.Close()
-	out := []domain.Version{}
 	for rows.Next() {
 		var v domain.Version
 		var aggKind, recorded, validFrom string
@@ -607,33 +629,26 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 			v.Decision = &domain.DecisionRef{Organ: dOrgan.String, MeetingDate: domain.Date(dDate.String),
 				Paragraph: dPara.String, CaseNumber: dCase.String}
 		}
+		var err error
 		if v.Diff, err = decodeDiff(diffJSON); err != nil {
 			return nil, err
 		}
 		v.State = json.RawMessage(state)
 		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Sorted here rather than by SQLite, whose sorter would copy every state and diff once more.
-	slices.SortFunc(out, func(a, b domain.Version) int {
-		if a.Seq != b.Seq {
-			return cmp.Compare(a.Seq, b.Seq)
-		}
-		if a.Kind != b.Kind {
-			return strings.Compare(a.Kind, b.Kind)
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	return out, rows.Err()
+}
+
+// validTo sets the valid_to of each version of versions, in the order recorded: the valid_from of
+// the next version of its entity among them.
+func validTo(versions []domain.Version) {
 	next := map[entity]domain.Date{}
-	for i := len(out) - 1; i >= 0; i-- {
-		v := &out[i]
+	for i := len(versions) - 1; i >= 0; i-- {
+		v := &versions[i]
 		key := entity{v.Kind, v.ID}
 		v.ValidTo = next[key]
 		next[key] = v.ValidFrom
 	}
-	return out, nil
 }
 
 // GoalHistory implements domain.Queries.
@@ -645,18 +660,33 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
 		// The goal, its indicators and commitments, the targets of its indicators and the corrections
 		// of their values: the decisions about the goal, and what was changed after it was reported.
-		// Values as reported are the indicator's (GET /indicators/{id}).
-		// The versions of a target are written by target_set events alone.
-		where := `(h.kind = 'goal' AND h.id = ?) OR (h.kind IN ('indicator', 'commitment') AND h.goal = ?)
-			OR (h.agg_kind = 'indicator'
-				AND h.agg_id IN (SELECT id FROM history INDEXED BY history_goal WHERE kind = 'indicator' AND goal = ?)
-				AND h.event_type IN ('indicator.target_set', 'indicator.value_corrected'))`
-		args := []any{id, id, id}
-		if out, err = r.versions(where, args...); err != nil {
+		// Values as reported are the indicator's (GET /indicators/{id}). goal_history holds them
+		// together, in the order recorded.
+		// Every version in goal_history comes before every one noted in goal_history_recent. Counted
+		// first, so that a thousand versions are not copied over and over as they are read.
+		var n int
+		if err := r.tx.QueryRowContext(r.ctx, `SELECT (SELECT count(*) FROM goal_history WHERE goal = ?1 AND seq <= ?2)
+			+ (SELECT count(*) FROM goal_history_recent WHERE goal = ?1 AND seq <= ?2)`, id, r.known).Scan(&n); err != nil {
 			return err
-		} else if len(out) == 0 {
+		}
+		out = make([]domain.Version, 0, n)
+		for _, q := range []string{
+			`SELECT ` + versionColumns + ` FROM goal_history h WHERE h.goal = ? AND h.seq <= ? ORDER BY h.goal, h.seq, h.kind, h.id`,
+			`SELECT ` + versionColumns + ` FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id
+				AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ? ORDER BY r.seq, r.kind, r.id`,
+		} {
+			rows, err := r.tx.QueryContext(r.ctx, q, id, r.known)
+			if err != nil {
+				return err
+			}
+			if out, err = scanVersions(out, rows); err != nil {
+				return err
+			}
+		}
+		if len(out) == 0 {
 			return domain.NotFound("id", "Goal %s does not exist.", id)
 		}
+		validTo(out)
 		out = slices.DeleteFunc(out, func(v domain.Version) bool {
 			return (filter.From != "" && v.ValidFrom < filter.From) || (filter.To != "" && v.ValidFrom > filter.To)
 		})
