@@ -49,11 +49,16 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	}
 	db.applying.Lock()
 	defer db.applying.Unlock()
-	a := &applier{ctx: ctx, cache: &db.cache, indexed: db.index != nil}
+	// go-sqlite3 runs every statement and every step of a query whose context can be cancelled in a
+	// goroutine of its own, so as to interrupt it: two goroutine switches for each of the dozen
+	// statements a record takes a few microseconds to run. Statements run without cancellation, then;
+	// the batch stops between records once ctx is done, and its transaction is rolled back.
+	sqlCtx := context.WithoutCancel(ctx)
+	a := &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, indexed: db.index != nil}
 	err := a.batch(db, records)
 	if errors.Is(err, errCareful) {
 		db.cache.reset()
-		a = &applier{ctx: ctx, cache: &db.cache, careful: true, indexed: db.index != nil}
+		a = &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, careful: true, indexed: db.index != nil}
 		err = a.batch(db, records)
 	}
 	if err != nil {
@@ -92,6 +97,9 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 	for _, r := range records {
 		if r.Seq <= last {
 			continue
+		}
+		if err := a.done.Err(); err != nil {
+			return err
 		}
 		err := a.apply(r)
 		if err != nil && !isBad(err) {
@@ -138,7 +146,8 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 }
 
 type applier struct {
-	ctx   context.Context
+	ctx   context.Context // of the statements: never done
+	done  context.Context // of the batch
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt // prepared in tx, closed with it
 	cache *applyCache
