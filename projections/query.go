@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -614,8 +615,7 @@ func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error
 	defer rows.Close()
 	for rows.Next() {
 		var v domain.Version
-		var aggKind, recorded, validFrom string
-		var diffJSON, state []byte
+		var aggKind, recorded, validFrom, diffJSON, state string
 		var dOrgan, dDate, dPara, dCase sql.NullString
 		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
 			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &dOrgan, &dDate, &dPara, &dCase,
@@ -630,14 +630,19 @@ func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error
 				Paragraph: dPara.String, CaseNumber: dCase.String}
 		}
 		var err error
-		if v.Diff, err = decodeDiff(diffJSON); err != nil {
+		if v.Diff, err = decodeDiff(bytesOf(diffJSON)); err != nil {
 			return nil, err
 		}
-		v.State = json.RawMessage(state)
+		v.State = json.RawMessage(bytesOf(state))
 		out = append(out, v)
 	}
 	return out, rows.Err()
 }
+
+// bytesOf returns the bytes of s without copying them: s is a column as the driver read it, a
+// string nothing else refers to, and the bytes are only ever read (encoded, printed), never
+// written. A state and a diff are most of a history's bytes, and each was copied once more.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // validTo sets the valid_to of each version of versions, in the order recorded: the valid_from of
 // the next version of its entity among them.
