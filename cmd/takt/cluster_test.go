@@ -118,24 +118,10 @@ func TestClusterSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	// A loaded machine answers the cluster's API slowly; the client's default of 5 s is too short.
 	infoCtx, cancelInfo := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelInfo()
+	checkpoints := events.CheckpointStreamName("falun")
 	info, err := events.NewStore(nc).Position(infoCtx, "falun")
 	if err != nil || info.Replicas != 3 || info.Leader == "" {
 		t.Fatalf("the tenant's stream: %+v %v", info, err)
-	}
-	// The checkpointer creates the checkpoint stream as it starts, beside the server.
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		s, err := js.Stream(infoCtx, events.CheckpointStreamName("falun"))
-		if errors.Is(err, jetstream.ErrStreamNotFound) && infoCtx.Err() == nil {
-			continue
-		}
-		if err != nil || s.CachedInfo().Config.Replicas != 3 {
-			t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
-		}
-		break
 	}
 
 	// Load: six clients, each recording new organs and, every fifth decision, a goal with an
@@ -313,6 +299,26 @@ func TestClusterSurvivesTheLossOfTheStreamLeader(t *testing.T) {
 	}
 	if diff != "" {
 		t.Fatalf("the projection differs from a rebuild at %d:\n%s", head, diff)
+	}
+
+	// The checkpointer, which creates the checkpoint stream as it starts beside the server and
+	// retries while the cluster is busy, has made it by now, with three copies.
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpCtx, cancelCp := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelCp()
+	for {
+		s, err := js.Stream(cpCtx, checkpoints)
+		if errors.Is(err, jetstream.ErrStreamNotFound) && cpCtx.Err() == nil {
+			time.Sleep(100 * time.Millisecond) // polling the cluster's API, not waiting for a result
+			continue
+		}
+		if err != nil || s.CachedInfo().Config.Replicas != 3 {
+			t.Fatalf("the tenant's checkpoint stream is not R3: %v", err)
+		}
+		break
 	}
 	t.Logf("the projection equals a rebuild at sequence %d; %s in all", head, time.Since(start).Round(time.Millisecond))
 }
