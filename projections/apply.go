@@ -490,7 +490,7 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 
 // goalHistoryRun is how many sequences goal_history_recent gathers before its versions are copied
 // into goal_history (migration 0007). A variable for the tests.
-var goalHistoryRun uint64 = 16384
+var goalHistoryRun uint64 = 65536
 
 // moveGoalHistory copies the versions up to seq noted in goal_history_recent from history into
 // goal_history, in the order of its key, so that each goal's pages are written once for them all.
