@@ -15,6 +15,7 @@ bench:
 	go test -run '^$$' -bench Replicas -benchtime 4000x ./bench/
 	go test -run '^$$' -bench Projection -benchtime 1x ./bench/
 	TAKT_REBUILD_EVENTS=1000000 go test -run '^$$' -bench Rebuild -benchtime 1x -timeout 60m ./bench/
+	TAKT_READS_EVENTS=1000000 go test -run '^$$' -bench Reads -benchtime 1x -timeout 30m ./bench/
 	TAKT_VERIFY_EVENTS=1000000 go test -run '^$$' -bench Verify -benchtime 3x -timeout 30m ./bench/
 
 lint:

@@ -26,13 +26,7 @@ func BenchmarkRebuild(b *testing.B) {
 	ctx := context.Background()
 	records := generate(n)
 	srv := publishLog(b, n, func(i int) domain.Event { return records[i].Event })
-	goals := map[string]bool{}
-	for _, r := range records {
-		if r.Event.Aggregate.Kind == domain.KindGoal {
-			goals[r.Event.Aggregate.ID] = true
-		}
-	}
-	ids := slices.Sorted(maps.Keys(goals))
+	ids := goalIDs(records)
 	records = nil
 
 	tcp, err := nats.Connect(srv.ClientURL())
@@ -61,9 +55,7 @@ func BenchmarkRebuild(b *testing.B) {
 	db := openDB(b, path)
 	defer db.Close()
 	r := rand.New(rand.NewPCG(3, 4))
-	date := func() domain.Date {
-		return domain.DateOf(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(4*365)))
-	}
+	date := func() domain.Date { return randomDate(r) }
 	const reads = 500
 	tree := make([]time.Duration, reads)
 	history := make([]time.Duration, reads)
@@ -98,4 +90,20 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(float64(m.d[reads*99/100].Microseconds())/1000, m.name+"-p99-ms")
 	}
 	b.Logf("%d goals; reads as of random dates in 2023–2026", len(ids))
+}
+
+// goalIDs returns the ids of the goals of records, sorted.
+func goalIDs(records []domain.Record) []string {
+	goals := map[string]bool{}
+	for _, r := range records {
+		if r.Event.Aggregate.Kind == domain.KindGoal {
+			goals[r.Event.Aggregate.ID] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(goals))
+}
+
+// randomDate returns a date of the term 2023–2026, as the reads ask for.
+func randomDate(r *rand.Rand) domain.Date {
+	return domain.DateOf(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(4*365)))
 }
