@@ -26,38 +26,28 @@ type Authenticator interface {
 // access is who may use a route. Every route is given one where it is registered (route), so
 // none is served without a decision about it; docs/security.md is generated from the table.
 type access struct {
-	name  string
 	roles []domain.Role // nil: no credential is asked for
 }
 
 var (
 	// anyone: outside the tenants — the dashboard's files, health, metrics, the OpenAPI document.
-	anyone = access{name: "anyone"}
+	anyone = access{}
 	// readers: current and historical state, the projection's live updates, checkpoints and proofs.
-	readers = access{"readers", domain.Roles}
+	readers = access{domain.Roles}
 	// staff: what names who recorded — the raw events — to every role but public.
-	staff = access{"staff", []domain.Role{domain.RoleAdmin, domain.RoleSecretary, domain.RoleReporter, domain.RoleAuditor}}
+	staff = access{[]domain.Role{domain.RoleAdmin, domain.RoleSecretary, domain.RoleReporter, domain.RoleAuditor}}
 	// auditors: the audit export and the raw log.
-	auditors = access{"auditors", []domain.Role{domain.RoleAdmin, domain.RoleAuditor}}
+	auditors = access{[]domain.Role{domain.RoleAdmin, domain.RoleAuditor}}
 	// admins: organs, periods, tokens.
-	admins      = access{"admins", []domain.Role{domain.RoleAdmin}}
-	secretaries = access{"secretaries", []domain.Role{domain.RoleSecretary}}
-	reporters   = access{"reporters", []domain.Role{domain.RoleReporter}}
+	admins = access{[]domain.Role{domain.RoleAdmin}}
 )
 
 func (a access) allows(r domain.Role) bool { return slices.Contains(a.roles, r) }
 
-// recordedBy is the access of a command route: organs and periods are administered, values and
-// progress reported, and everything else is an organ's decision. domain.RecordsAs says the same
-// of the events the commands append, and domain.Authorize checks the organ.
-func recordedBy(path string) access {
-	switch {
-	case strings.HasPrefix(path, "/organs"), strings.HasPrefix(path, "/periods"):
-		return admins
-	case strings.HasSuffix(path, "/values"), strings.HasSuffix(path, "/correct"), strings.HasSuffix(path, "/progress"):
-		return reporters
-	}
-	return secretaries
+// recordedBy is the access of a command route: the role domain.RecordedBy names for its command;
+// domain.Authorize then checks the organ.
+func recordedBy(c command) access {
+	return access{[]domain.Role{domain.RecordedBy(c.new(&http.Request{}))}}
 }
 
 type principalKey struct{}
@@ -111,7 +101,7 @@ func (s *Server) guard(a access, h http.Handler) http.Handler {
 		}
 		if !a.allows(p.Role) {
 			s.Metrics.authFailed(domain.EFORBIDDEN, "role")
-			s.problem(w, r, domain.Forbidden("Authorization", "role", "%s is for %s; this token is %s.", r.Pattern, roleList(a), p))
+			s.problem(w, r, domain.Forbidden("Authorization", "role", "%s is for %s; this token is %s.", r.Pattern, domain.RoleNames(a.roles), p))
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
@@ -131,14 +121,6 @@ func (s *Server) stillValid(r *http.Request) bool {
 	token, _ := r.Context().Value(credentialKey{}).(string)
 	p, err := s.Auth.Authenticate(r.Context(), token)
 	return err == nil && was != nil && *p == *was
-}
-
-func roleList(a access) string {
-	names := make([]string, len(a.roles))
-	for i, r := range a.roles {
-		names[i] = string(r)
-	}
-	return strings.Join(names, ", ")
 }
 
 func ruleOf(err error) string {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -210,20 +209,19 @@ func OpenAPI() []byte {
 // documentAccess documents who may use each operation, from the routes themselves: the roles, and the
 // 401, 403 and 429 answers; the routes outside the tenants ask for no credential.
 func documentAccess(paths map[string]any) {
-	for _, r := range accessTable() {
-		method, path, _ := strings.Cut(r.pattern, " ")
-		ops, _ := paths[strings.TrimSuffix(path, "{$}")].(map[string]any)
-		op, _ := ops[strings.ToLower(method)].(map[string]any)
+	for _, a := range AccessTable() {
+		ops, _ := paths[strings.TrimSuffix(a.Path, "{$}")].(map[string]any)
+		op, _ := ops[strings.ToLower(a.Method)].(map[string]any)
 		if op == nil {
 			continue // the dashboard's files
 		}
-		if r.access.roles == nil {
+		if a.Roles == nil {
 			op["security"] = []any{}
 			continue
 		}
-		op["x-takt-roles"] = r.access.roles
-		forbidden := "The token is another tenant's, or its role is not " + roleList(r.access) + "."
-		if method == "POST" && (slices.Contains(r.access.roles, domain.RoleSecretary) || slices.Contains(r.access.roles, domain.RoleReporter)) {
+		op["x-takt-roles"] = a.Roles
+		forbidden := "The token is another tenant's, or its role is not " + domain.RoleNames(a.Roles) + "."
+		if a.Organ {
 			forbidden += " Or its organ may not record this: the field names what is outside the organ's reach (docs/security.md)."
 		}
 		responses := op["responses"].(map[string]any)

@@ -61,7 +61,6 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "Internal error."
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(p)
 }

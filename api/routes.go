@@ -121,7 +121,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.register(&router{s: s, mux: mux})
 	return secure(s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.LoopbackOnly && !loopbackHost(r.Host) {
+		if s.LoopbackOnly && !Loopback(r.Host) {
 			s.problem(w, r, domain.Forbidden("Host", "loopback", "This server answers only requests to localhost; %s is not.", r.Host))
 			return
 		}
@@ -148,7 +148,7 @@ func specification() []byte {
 func (s *Server) register(rt *router) {
 	const tenant = "/v1/tenants/{tenant}"
 	for _, c := range commands {
-		rt.handle("POST "+tenant+c.path, recordedBy(c.path), s.record(c.new))
+		rt.handle("POST "+tenant+c.path, recordedBy(c), s.record(c.new))
 	}
 	for _, q := range queries {
 		a := readers
@@ -200,8 +200,9 @@ func accessTable() []route {
 	return rt.routes
 }
 
-// loopbackHost reports whether a Host header names the loopback.
-func loopbackHost(host string) bool {
+// Loopback reports whether host (a Host header, or a listen address: with or without a port)
+// names the loopback.
+func Loopback(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}

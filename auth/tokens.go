@@ -94,9 +94,9 @@ func OpenTokens(path string) (*Tokens, error) {
 // Close closes the file.
 func (t *Tokens) Close() error { return t.db.Close() }
 
-// Check checks a token's description before it is created: a valid tenant and role, an organ for
+// check checks a token's description before it is created: a valid tenant and role, an organ for
 // the roles that act for one and none for the others, a name, an expiry in the future.
-func (t *Tokens) Check(spec Token) error {
+func (t *Tokens) check(spec Token) error {
 	if !events.ValidTenant(spec.Tenant) {
 		return domain.Invalid("tenant", "tenant", "Tenant %q is not a valid tenant name.", spec.Tenant)
 	}
@@ -134,7 +134,7 @@ func printable(name string) bool {
 // Create makes a token as spec describes and returns it: the only time the token is seen, since
 // only its hash is kept.
 func (t *Tokens) Create(ctx context.Context, spec Token) (string, Token, error) {
-	if err := t.Check(spec); err != nil {
+	if err := t.check(spec); err != nil {
 		return "", Token{}, err
 	}
 	var id [8]byte

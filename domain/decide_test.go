@@ -268,6 +268,12 @@ func TestDecide(t *testing.T) {
 				if got := types(evs); !slices.Equal(got, tt.then) {
 					t.Fatalf("got events %v, want %v", got, tt.then)
 				}
+				// Who may send a command is who may record its events.
+				for _, e := range evs {
+					if by := domain.RecordedBy(tt.when); domain.RecordsAs(e.Type) != by {
+						t.Fatalf("%T is sent by the %s role, but %s is recorded by %s", tt.when, by, e.Type, domain.RecordsAs(e.Type))
+					}
+				}
 				return
 			}
 			var e *domain.Error

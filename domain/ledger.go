@@ -227,20 +227,12 @@ func (t *tenantState) replay(key, fp string) (*Receipt, error) {
 		return nil, nil
 	}
 	if r.fingerprint != "" && fp != "" && r.fingerprint != fp {
-		return nil, Violation("Idempotency-Key", "key_reused", "Idempotency-Key %s was used for another request, which the ledger recorded; use a new key for a new request.", publicKey(key))
+		return nil, Violation("Idempotency-Key", "key_reused", "This Idempotency-Key was used for another request, which the ledger recorded; use a new key for a new request.")
 	}
 	c := *r
 	c.Events = slices.Clone(r.Events)
 	c.Duplicate = true
 	return &c, nil
-}
-
-// publicKey is a key as its client sent it, without the principal it was kept under.
-func publicKey(key string) string {
-	if _, k, ok := strings.Cut(key, "/"); ok {
-		return k
-	}
-	return key
 }
 
 // fingerprint identifies a request's command: its type, target and content. It is stored with an

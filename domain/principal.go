@@ -33,11 +33,16 @@ func ParseRole(s string) (Role, error) {
 	if r := Role(s); slices.Contains(Roles, r) {
 		return r, nil
 	}
-	names := make([]string, len(Roles))
-	for i, r := range Roles {
+	return "", Invalid("role", "enum", "Role %q is not one of %s.", s, RoleNames(Roles))
+}
+
+// RoleNames lists roles for a message: "admin, auditor".
+func RoleNames(roles []Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
 		names[i] = string(r)
 	}
-	return "", Invalid("role", "enum", "Role %q is not one of %s.", s, strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }
 
 // OfOrgan reports whether the role acts for one organ, which a principal of it must name.
@@ -57,15 +62,17 @@ type Principal struct {
 }
 
 // String describes the principal for messages and logs: "Anna Berg (secretary of bun)".
-func (p Principal) String() string {
-	s := fmt.Sprintf("%s (%s", p.Name, p.Role)
+func (p Principal) String() string { return p.Name + " (" + p.Acts() + ")" }
+
+// Acts says what the principal acts as: "admin", "secretary of bun", "reporter for kf".
+func (p Principal) Acts() string {
 	switch p.Role {
 	case RoleSecretary:
-		s += " of " + p.Organ
+		return "secretary of " + p.Organ
 	case RoleReporter:
-		s += " for " + p.Organ
+		return "reporter for " + p.Organ
 	}
-	return s + ")"
+	return string(p.Role)
 }
 
 // What a role may record, by event type: organs and periods are administration, values and
@@ -83,6 +90,19 @@ func RecordsAs(typ string) Role {
 	case administered[typ]:
 		return RoleAdmin
 	case reports[typ]:
+		return RoleReporter
+	}
+	return RoleSecretary
+}
+
+// RecordedBy returns the role that may send a command: admin for organs and periods, reporter for
+// values and progress, secretary for every other decision. It agrees with RecordsAs on the events
+// the command appends (a test checks it), and lets the api refuse a role before reading the body.
+func RecordedBy(c Command) Role {
+	switch c.(type) {
+	case *RegisterOrgan, *RenameOrgan, *DissolveOrgan, *OpenPeriod, *ClosePeriod:
+		return RoleAdmin
+	case *ReportValue, *CorrectValue, *ReportProgress:
 		return RoleReporter
 	}
 	return RoleSecretary

@@ -19,16 +19,14 @@ import (
 	"github.com/taktledger/takt/domain"
 )
 
-// serveAuthenticated runs takt serve --demo with authentication on, as a new user does, and
-// returns it with the demo tokens it wrote, by role.
-func serveAuthenticated(t *testing.T, tenants ...string) (*Main, map[domain.Role]string) {
+// runAuthenticated runs takt serve with authentication on, in a fresh data directory on a free
+// port, with what configure sets, and closes it when the test ends.
+func runAuthenticated(t *testing.T, configure func(*Config)) *Main {
 	t.Helper()
 	m := NewMain()
 	m.Config.DataDir = t.TempDir()
+	configure(&m.Config)
 	m.Config.Addr = "127.0.0.1:0"
-	m.Config.Demo = true
-	m.Config.Tenants = append([]string{demo.DefaultTenant}, tenants...)
-	m.Config.RateLimit = -1 // the matrix sends many requests at once; the limit has its own test
 	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	m.Stdout = io.Discard
 	if err := m.Run(context.Background()); err != nil {
@@ -36,6 +34,18 @@ func serveAuthenticated(t *testing.T, tenants ...string) (*Main, map[domain.Role
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// serveAuthenticated runs takt serve --demo with authentication on, as a new user does, and
+// returns it with the demo tokens it wrote, by role.
+func serveAuthenticated(t *testing.T, tenants ...string) (*Main, map[domain.Role]string) {
+	t.Helper()
+	m := runAuthenticated(t, func(c *Config) {
+		c.Demo = true
+		c.Tenants = append([]string{demo.DefaultTenant}, tenants...)
+		c.RateLimit = -1 // the matrix sends many requests at once; the limit has its own test
+	})
 	env, err := os.ReadFile(demoTokensFile(m.Config.DataDir))
 	if err != nil {
 		t.Fatal(err)

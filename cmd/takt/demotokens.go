@@ -60,12 +60,7 @@ func (m *Main) demoTokens(ctx context.Context) error {
 			return err
 		}
 		fmt.Fprintf(&env, "%s=%s\n", d.env, token)
-		role := string(tok.Role)
-		if tok.Organ != "" {
-			role = strings.TrimPrefix(tok.Principal().String(), tok.Name+" (")
-			role = strings.TrimSuffix(role, ")")
-		}
-		fmt.Fprintf(tw, "takt:   %s\t%s\n", role, token)
+		fmt.Fprintf(tw, "takt:   %s\t%s\n", tok.Principal().Acts(), token)
 		if tok.Role == domain.RoleAuditor {
 			auditor = token
 		}

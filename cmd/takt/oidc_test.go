@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,18 +33,10 @@ func TestServeOIDC(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m := NewMain()
-	m.Config.DataDir = t.TempDir()
-	m.Config.Addr = "127.0.0.1:0"
-	m.Config.Tenants = []string{"falun", "haninge"}
-	m.Config.OIDC.JWKS, m.Config.OIDC.Issuer, m.Config.OIDC.Audience = path, issuer, "takt"
-	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	m.Stdout = io.Discard
-	if err := m.Run(context.Background()); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := runAuthenticated(t, func(c *Config) {
+		c.Tenants = []string{"falun", "haninge"}
+		c.OIDC.JWKS, c.OIDC.Issuer, c.OIDC.Audience = path, issuer, "takt"
+	})
 
 	sign := func(key ed25519.PrivateKey, tenant, role, organ, name string) string {
 		t.Helper()

@@ -152,7 +152,7 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		return errors.New("--replicas must be at least 1")
 	case m.Config.CheckpointInterval <= 0:
 		return errors.New("--checkpoint-interval must be positive")
-	case m.Config.Open && !loopback(m.Config.Addr):
+	case m.Config.Open && !api.Loopback(m.Config.Addr):
 		return fmt.Errorf("--open serves without authentication, so only on a loopback address, not %s", m.Config.Addr)
 	case m.Config.Open && m.Config.OIDC.JWKS != "":
 		return errors.New("--open authenticates no one: it cannot take --oidc-jwks")
@@ -235,12 +235,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv.Readiness = mon
 	srv.RateLimit, srv.RateBurst = m.Config.RateLimit, m.Config.RateBurst
 	if m.Config.Open {
+		// Without authentication no token routes either: no one may mint tokens for when it is back.
 		srv.LoopbackOnly = true
 		m.Logger.Warn("serving without authentication: every request is recorded as anonymous (--open)", "addr", m.Config.Addr)
-	} else if srv.Auth, err = m.authenticator(ctx); err != nil {
-		return err
 	} else {
-		srv.Tokens = m.tokens // without authentication, no one may mint tokens for when it is back
+		if srv.Auth, err = m.authenticator(ctx); err != nil {
+			return err
+		}
+		srv.Tokens = m.tokens
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", m.Config.Addr)
 	if err != nil {
@@ -288,19 +290,6 @@ func (m *Main) authenticator(ctx context.Context) (api.Authenticator, error) {
 	}
 	m.Logger.Info("accepting JWTs", "issuer", o.Issuer, "audience", o.Audience, "jwks", o.JWKS)
 	return &auth.Chain{Tokens: m.tokens, OIDC: o}, nil
-}
-
-// loopback reports whether addr listens on a loopback address only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // project opens each tenant's projection and starts its projector, reading from reader. A
