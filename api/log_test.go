@@ -19,11 +19,7 @@ import (
 // The log is served as stored, a page at a time, from a real stream.
 func TestLogHandler(t *testing.T) {
 	ctx := context.Background()
-	nc, err := natstest.Server(t).InProcessConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := natstest.Conn(t, natstest.Server(t))
 	store := events.NewStore(nc)
 	if err := store.EnsureTenant(ctx, "test"); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 )
 
 // A stream backed up restores on another server with every message as it was stored, and the
@@ -69,15 +70,29 @@ func TestStore_BackupAndRestore(t *testing.T) {
 		t.Errorf("a second backup into the same directory: %v", err)
 	}
 
-	other := events.NewStore(MustConnect(t, MustOpenServer(t)))
+	other := events.NewStore(natstest.Conn(t, MustOpenServer(t)))
 	if _, err := other.RestoreStream(ctx, dir, 1); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := readAll(t, other), readAll(t, st); !reflect.DeepEqual(got, want) {
 		t.Errorf("restored %d records, want the %d backed up", len(got), len(want))
 	}
-	if err := other.EnsureTenant(ctx, "demo"); err != nil {
-		t.Errorf("the restored stream is not a ledger: %v", err)
+	// The restored stream keeps the configuration that makes it a ledger.
+	stream := func(st *events.Store) jetstream.StreamConfig {
+		js, err := jetstream.New(st.Conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := js.Stream(ctx, "TAKT_DEMO")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.CachedInfo().Config
+	}
+	restored, original := stream(other), stream(st)
+	if !restored.DenyDelete || !restored.DenyPurge || !restored.AllowAtomicPublish ||
+		restored.MaxMsgs != original.MaxMsgs || restored.MaxAge != original.MaxAge || restored.Duplicates != original.Duplicates {
+		t.Errorf("the restored stream is not configured as a ledger: %+v", restored)
 	}
 	if _, err := other.RestoreStream(ctx, dir, 1); err == nil {
 		t.Error("a stream that exists was restored over")

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
+	"github.com/taktledger/takt/events/natstest"
 )
 
 // BenchmarkStore_Read replays a log of 100 000 events; ns/op is per event.
@@ -17,7 +18,7 @@ func BenchmarkStore_Read(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	s := MustOpenServer(b)
-	st := events.NewStore(MustConnect(b, s))
+	st := events.NewStore(natstest.Conn(b, s))
 	if err := st.EnsureTenant(ctx, "demo"); err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/events/natstest"
@@ -18,21 +17,10 @@ func MustOpenServer(tb testing.TB) *events.Server {
 	return natstest.Server(tb)
 }
 
-// MustConnect connects to s in-process.
-func MustConnect(tb testing.TB, s *events.Server) *nats.Conn {
-	tb.Helper()
-	nc, err := s.InProcessConn()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	return nc
-}
-
 // MustOpenStore returns a Store on a server of its own with the tenants' logs created.
 func MustOpenStore(tb testing.TB, tenants ...string) *events.Store {
 	tb.Helper()
-	st := events.NewStore(MustConnect(tb, MustOpenServer(tb)))
+	st := events.NewStore(natstest.Conn(tb, MustOpenServer(tb)))
 	for _, tenant := range tenants {
 		if err := st.EnsureTenant(context.Background(), tenant); err != nil {
 			tb.Fatal(err)

@@ -13,11 +13,12 @@ import (
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/events/logtest"
+	"github.com/taktledger/takt/events/natstest"
 )
 
 func TestStore_Log(t *testing.T) {
 	// One server for the whole contract: each subtest works in tenants of its own.
-	nc := MustConnect(t, MustOpenServer(t))
+	nc := natstest.Conn(t, MustOpenServer(t))
 	logtest.TestLog(t, func(t *testing.T) domain.Log { return events.NewStore(nc) })
 }
 
@@ -280,7 +281,7 @@ func TestStore_BatchDuplicate(t *testing.T) {
 func TestStore_Unavailable(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpenServer(t)
-	nc := MustConnect(t, s)
+	nc := natstest.Conn(t, s)
 	st := events.NewStore(nc)
 	if err := st.EnsureTenant(ctx, "demo"); err != nil {
 		t.Fatal(err)

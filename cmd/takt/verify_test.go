@@ -239,7 +239,7 @@ func TestVerify_Backup(t *testing.T) {
 
 	// The backup restored, copied with one change into streams of the same names, and backed up
 	// again: a copy an operator could hand over.
-	restored := events.NewStore(natstestConn(t))
+	restored := events.NewStore(natstest.Conn(t, natstest.Server(t)))
 	for _, stream := range []string{"TAKT_DEMO", "TAKT_DEMO_CHECKPOINTS"} {
 		if _, err := restored.RestoreStream(ctx, filepath.Join(dir, stream), 1); err != nil {
 			t.Fatal(err)
@@ -275,17 +275,6 @@ func TestVerify_Backup(t *testing.T) {
 	}
 }
 
-// natstestConn starts a NATS of the test's own and connects to it.
-func natstestConn(t *testing.T) *nats.Conn {
-	t.Helper()
-	nc, err := natstest.Server(t).InProcessConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
-
 // tamperedBackup copies the tenant demo's streams from src, message by message, into streams of
 // the same names and configuration on a NATS of its own, letting edit change each message first,
 // and backs the copies up. It returns the backup's directory.
@@ -296,7 +285,7 @@ func tamperedBackup(t *testing.T, src *events.Store, edit func(stream string, se
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := events.NewStore(natstestConn(t))
+	dst := events.NewStore(natstest.Conn(t, natstest.Server(t)))
 	to, err := jetstream.New(dst.Conn)
 	if err != nil {
 		t.Fatal(err)
@@ -354,14 +343,8 @@ func TestVerify_URL(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens.Close()
-	m := NewMain() // takt serve as it runs in production: with the data directory's tokens
-	m.Config.DataDir, m.Config.Addr = data, "127.0.0.1:0"
-	m.Logger, m.Stdout = slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard
-	if err := m.Run(ctx); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	// takt serve as it runs in production: with the data directory's tokens.
+	m := runAuthenticated(t, func(c *Config) { c.DataDir = data })
 
 	// In front of takt serve, a proxy through which the test changes what takt serve answers.
 	target, err := url.Parse(m.URL())

@@ -2,6 +2,7 @@ package natstest
 
 import (
 	"context"
+	"github.com/nats-io/nats.go"
 	"testing"
 	"time"
 
@@ -23,4 +24,15 @@ func Server(tb testing.TB) *events.Server {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Conn connects to s in-process, and closes the connection when the test ends.
+func Conn(tb testing.TB, s *events.Server) *nats.Conn {
+	tb.Helper()
+	nc, err := s.InProcessConn()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	return nc
 }
