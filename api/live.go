@@ -114,13 +114,8 @@ func (f streamFilter) match(e domain.Event) bool {
 func readStreamFilter(r *http.Request) (streamFilter, error) {
 	f := streamFilter{from: 1}
 	values := r.URL.Query()
-	for name, vs := range values {
-		if !slices.ContainsFunc(streamParams, func(p param) bool { return p.name == name }) {
-			return f, domain.Invalid(name, "known_parameter", "This stream takes no parameter %q.", name)
-		}
-		if len(vs) > 1 {
-			return f, domain.Invalid(name, "single", "Parameter %s is given %d times.", name, len(vs))
-		}
+	if err := knownParams(values, streamParams); err != nil {
+		return f, err
 	}
 	if v := values.Get("from"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -12,13 +11,11 @@ import (
 // RawLog reads a tenant's log as it is stored, without decoding it: what an auditor hashes to
 // rebuild the Merkle tree (docs/auditing.md). events.Store is one.
 type RawLog interface {
-	// Head returns the last sequence of the tenant's log (0 when it is empty); ENOTFOUND for a
-	// tenant without a log.
-	Head(ctx context.Context, tenant string) (uint64, error)
-	// ReadRaw calls fn with every record of the tenant's log from sequence from on, up to the head
-	// as it was when called, in order: sequence, subject, message id, body and storage time. It
-	// stops at the first error fn returns, and returns it.
-	ReadRaw(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error
+	// ReadRange calls fn with every record of the tenant's log from sequence from to sequence to,
+	// or to the head as it was when called if that comes first, in order: sequence, subject,
+	// message id, body and storage time; and returns that head. It stops at the first error fn
+	// returns, and returns it; ENOTFOUND for a tenant without a log.
+	ReadRange(ctx context.Context, tenant string, from, to uint64, fn func(domain.Record) error) (uint64, error)
 }
 
 // The events a page of the log holds by default, and at the most.
@@ -26,6 +23,12 @@ const (
 	defaultLogLimit = 1000
 	maxLogLimit     = 10000
 )
+
+// logParams are the query parameters of /log.
+var logParams = []param{
+	{name: "from", typ: "integer", desc: "The first sequence; default 1."},
+	{name: "limit", typ: "integer", desc: "How many events at the most; default 1000, at most 10000."},
+}
 
 // logPage is a page of the log as served.
 type logPage struct {
@@ -43,8 +46,6 @@ type rawRecord struct {
 	Data    []byte    `json:"data"` // the body exactly as stored, in standard base64
 	Stored  time.Time `json:"stored"`
 }
-
-var errPageFull = errors.New("api: the page is full")
 
 // LogHandler serves GET /v1/tenants/{tenant}/log?from=N&limit=M: up to M events (default 1000,
 // at most 10000) from sequence N (default 1) on, as stored — sequence, subject, Nats-Msg-Id, body
@@ -71,6 +72,9 @@ func (s *Server) logPage(r *http.Request, raw RawLog) (*logPage, error) {
 		return nil, domain.Errorf(domain.EUNAVAILABLE, "This server does not serve its log as stored.")
 	}
 	q := &queryArgs{values: r.URL.Query()}
+	if err := knownParams(q.values, logParams); err != nil {
+		return nil, err
+	}
 	from, limit := uint64(max(q.int("from"), 1)), q.int("limit")
 	if err := q.err(); err != nil {
 		return nil, err
@@ -81,24 +85,15 @@ func (s *Server) logPage(r *http.Request, raw RawLog) (*logPage, error) {
 	case limit > maxLogLimit:
 		return nil, domain.Invalid("limit", "range", "limit is at most %d, not %d.", maxLogLimit, limit)
 	}
-	head, err := raw.Head(r.Context(), tenant)
+	page := &logPage{From: from, Next: from, Records: []rawRecord{}}
+	head, err := raw.ReadRange(r.Context(), tenant, from, from+uint64(limit)-1, func(rec domain.Record) error {
+		page.Records = append(page.Records, rawRecord{Seq: rec.Seq, Subject: rec.Subject, MsgID: rec.MsgID, Data: rec.Data, Stored: rec.Stored.UTC()})
+		page.Next = rec.Seq + 1
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	page := &logPage{From: from, Next: from, Head: head, Records: []rawRecord{}}
-	if from > head {
-		return page, nil
-	}
-	err = raw.ReadRaw(r.Context(), tenant, from, func(rec domain.Record) error {
-		page.Records = append(page.Records, rawRecord{Seq: rec.Seq, Subject: rec.Subject, MsgID: rec.MsgID, Data: rec.Data, Stored: rec.Stored.UTC()})
-		page.Next = rec.Seq + 1
-		if len(page.Records) == limit || rec.Seq >= head {
-			return errPageFull
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errPageFull) {
-		return nil, err
-	}
+	page.Head = head
 	return page, nil
 }

@@ -127,11 +127,10 @@ func OpenAPI() []byte {
 		"operationId": "rawLog",
 		"summary": "The tenant's events as stored, a page at a time: sequence, subject, Nats-Msg-Id, body and storage time, " +
 			"all that an event's leaf hash covers (docs/auditing.md), for an auditor who rebuilds the Merkle tree.",
-		"parameters": []any{ref("#/components/parameters/tenant"), qp("from", "The first sequence; default 1."),
-			qp("limit", "How many events at the most; default 1000, at most 10000.")},
+		"parameters": append([]any{ref("#/components/parameters/tenant")}, queryParams(logParams)...),
 		"responses": map[string]any{"200": map[string]any{"description": "`{from, next, head, records: [{seq, subject, msg_id, data, stored}]}`, " +
 			"data the body in standard base64: ask again from next while next <= head."},
-			"400": problemResponse("from or limit is not a whole number, or limit is above 10000."),
+			"400": problemResponse("from or limit is not a whole number, limit is above 10000, or a parameter is unknown or repeated."),
 			"404": problemResponse("Unknown tenant."),
 			"503": problemResponse("The log cannot be reached, or this server does not serve it as stored.")},
 	}}
@@ -254,6 +253,14 @@ func str() map[string]any         { return map[string]any{"type": "string"} }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 func upperFirst(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+func queryParams(ps []param) []any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		out[i] = queryParam(p)
+	}
+	return out
+}
 
 func queryParam(p param) map[string]any {
 	schema := map[string]any{"type": p.typ}

@@ -223,14 +223,8 @@ func (s *Server) readArgs(r *http.Request, params []param) (*queryArgs, error) {
 	if err := s.knownTenant(q.tenant); err != nil {
 		return nil, err
 	}
-	for name, vs := range q.values {
-		known := func(p param) bool { return p.name == name }
-		if !slices.ContainsFunc(params, known) && !slices.ContainsFunc(readParams, known) {
-			return nil, domain.Invalid(name, "known_parameter", "This query takes no parameter %q.", name)
-		}
-		if len(vs) > 1 {
-			return nil, domain.Invalid(name, "single", "Parameter %s is given %d times.", name, len(vs))
-		}
+	if err := knownParams(q.values, params, readParams); err != nil {
+		return nil, err
 	}
 	q.opts.AsOf = q.date("as_of")
 	q.opts.MinSeq = uint64(q.int("min_seq"))
@@ -240,6 +234,21 @@ func (s *Server) readArgs(r *http.Request, params []param) (*queryArgs, error) {
 		}
 	}
 	return q, q.err()
+}
+
+// knownParams refuses a query string with a parameter none of lists declares, or one given twice:
+// a misspelt filter must not silently widen the answer.
+func knownParams(values url.Values, lists ...[]param) error {
+	for name, vs := range values {
+		known := func(p param) bool { return p.name == name }
+		if !slices.ContainsFunc(lists, func(ps []param) bool { return slices.ContainsFunc(ps, known) }) {
+			return domain.Invalid(name, "known_parameter", "This route takes no parameter %q.", name)
+		}
+		if len(vs) > 1 {
+			return domain.Invalid(name, "single", "Parameter %s is given %d times.", name, len(vs))
+		}
+	}
+	return nil
 }
 
 // period is the period parameter or, without one, the mandate period as_of (or today) falls in.

@@ -437,27 +437,39 @@ func (s *Store) stream(ctx context.Context, tenant string) (jetstream.Stream, er
 // Read implements domain.Log. It reads with an ordered consumer in large pulls and stops as soon as
 // it has passed the head it found when called, so it never waits for messages that are not there.
 func (s *Store) Read(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error {
-	return s.read(ctx, tenant, from, false, fn)
+	_, err := s.read(ctx, tenant, from, 0, false, fn)
+	return err
 }
 
 // ReadRaw is Read without decoding: it passes each record with its sequence, subject, message id,
 // storage time and body, and leaves Event and Err zero. Verifying a log needs no more, and JSON
 // decoding is most of what reading costs.
 func (s *Store) ReadRaw(ctx context.Context, tenant string, from uint64, fn func(domain.Record) error) error {
-	return s.read(ctx, tenant, from, true, fn)
+	_, err := s.ReadRange(ctx, tenant, from, 0, fn)
+	return err
 }
 
-func (s *Store) read(ctx context.Context, tenant string, from uint64, raw bool, fn func(domain.Record) error) error {
+// ReadRange is ReadRaw up to sequence to (0: the head), pulling no more than that; it returns the
+// head as it was when called.
+func (s *Store) ReadRange(ctx context.Context, tenant string, from, to uint64, fn func(domain.Record) error) (uint64, error) {
+	return s.read(ctx, tenant, from, to, true, fn)
+}
+
+func (s *Store) read(ctx context.Context, tenant string, from, to uint64, raw bool, fn func(domain.Record) error) (uint64, error) {
 	stream, err := s.stream(ctx, tenant)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	from = max(from, 1)
 	head := stream.CachedInfo().State.LastSeq
-	if head < from {
-		return nil
+	end := head
+	if to > 0 && to < end {
+		end = to
 	}
-	return s.consume(ctx, tenant, "", from, head, raw, fn)
+	if end < from {
+		return head, nil
+	}
+	return head, s.consume(ctx, tenant, "", from, end, raw, fn)
 }
 
 // Follow calls fn with every record from sequence from on, in order, and then with each new one as
