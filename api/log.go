@@ -30,16 +30,18 @@ var logParams = []param{
 	{name: "limit", typ: "integer", desc: "How many events at the most; default 1000, at most 10000."},
 }
 
-// logPage is a page of the log as served.
-type logPage struct {
+// LogPage is a page of the log as GET /v1/tenants/{tenant}/log serves it. A client asks again from
+// Next while Next <= Head.
+type LogPage struct {
 	From    uint64      `json:"from"`
 	Next    uint64      `json:"next"` // from of the next page; beyond head once this page reached it
 	Head    uint64      `json:"head"` // the log's last sequence when the page was read
-	Records []rawRecord `json:"records"`
+	Records []LogRecord `json:"records"`
 }
 
-// rawRecord is one stored event, with everything its leaf hash covers.
-type rawRecord struct {
+// LogRecord is one stored event in a LogPage, with everything its leaf hash covers
+// (audit.LeafHash of the domain.Record it holds).
+type LogRecord struct {
 	Seq     uint64    `json:"seq"`
 	Subject string    `json:"subject"`
 	MsgID   string    `json:"msg_id"`
@@ -63,7 +65,7 @@ func (s *Server) LogHandler(log domain.Follower) http.HandlerFunc {
 	}
 }
 
-func (s *Server) logPage(r *http.Request, raw RawLog) (*logPage, error) {
+func (s *Server) logPage(r *http.Request, raw RawLog) (*LogPage, error) {
 	tenant := r.PathValue("tenant")
 	if err := s.knownTenant(tenant); err != nil {
 		return nil, err
@@ -85,9 +87,9 @@ func (s *Server) logPage(r *http.Request, raw RawLog) (*logPage, error) {
 	case limit > maxLogLimit:
 		return nil, domain.Invalid("limit", "range", "limit is at most %d, not %d.", maxLogLimit, limit)
 	}
-	page := &logPage{From: from, Next: from, Records: []rawRecord{}}
+	page := &LogPage{From: from, Next: from, Records: []LogRecord{}}
 	head, err := raw.ReadRange(r.Context(), tenant, from, from+uint64(limit)-1, func(rec domain.Record) error {
-		page.Records = append(page.Records, rawRecord{Seq: rec.Seq, Subject: rec.Subject, MsgID: rec.MsgID, Data: rec.Data, Stored: rec.Stored.UTC()})
+		page.Records = append(page.Records, LogRecord{Seq: rec.Seq, Subject: rec.Subject, MsgID: rec.MsgID, Data: rec.Data, Stored: rec.Stored.UTC()})
 		page.Next = rec.Seq + 1
 		return nil
 	})

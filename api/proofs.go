@@ -25,8 +25,14 @@ type Proofs interface {
 	ConsistencyProof(ctx context.Context, tenant string, from, to uint64) (*domain.ConsistencyProof, error)
 }
 
-// checkpointView is a checkpoint as served: hashes in standard base64, as in the signed note.
-type checkpointView struct {
+// CheckpointList is what GET /v1/tenants/{tenant}/checkpoints serves: every checkpoint published,
+// in order.
+type CheckpointList struct {
+	Checkpoints []Checkpoint `json:"checkpoints"`
+}
+
+// Checkpoint is a domain.Checkpoint as served: hashes in standard base64, as in the signed note.
+type Checkpoint struct {
 	Checkpoint uint64    `json:"checkpoint"`
 	Size       uint64    `json:"size"`
 	Root       string    `json:"root"`
@@ -35,7 +41,9 @@ type checkpointView struct {
 	Stored     time.Time `json:"stored"`
 }
 
-type inclusionView struct {
+// InclusionProof is a domain.InclusionProof as GET /v1/tenants/{tenant}/proof?seq=N serves it:
+// hashes in standard base64.
+type InclusionProof struct {
 	Seq    uint64   `json:"seq"`
 	Size   uint64   `json:"size"`
 	Leaf   string   `json:"leaf"`
@@ -43,7 +51,9 @@ type inclusionView struct {
 	Hashes []string `json:"hashes"`
 }
 
-type consistencyView struct {
+// ConsistencyProof is a domain.ConsistencyProof as GET /v1/tenants/{tenant}/proof?from=A&to=B
+// serves it: hashes in standard base64.
+type ConsistencyProof struct {
 	From     uint64   `json:"from"`
 	To       uint64   `json:"to"`
 	FromRoot string   `json:"from_root"`
@@ -70,11 +80,9 @@ func (s *Server) CheckpointsHandler(p Proofs) http.HandlerFunc {
 			s.problem(w, r, err)
 			return
 		}
-		out := struct {
-			Checkpoints []checkpointView `json:"checkpoints"`
-		}{Checkpoints: make([]checkpointView, len(cps))}
+		out := CheckpointList{Checkpoints: make([]Checkpoint, len(cps))}
 		for i, c := range cps {
-			out.Checkpoints[i] = checkpointView{Checkpoint: c.Seq, Size: c.Size, Root: b64(c.Root), Reason: c.Reason, Note: string(c.Note), Stored: c.Stored}
+			out.Checkpoints[i] = Checkpoint{Checkpoint: c.Seq, Size: c.Size, Root: b64(c.Root), Reason: c.Reason, Note: string(c.Note), Stored: c.Stored}
 		}
 		writeProof(w, out)
 	}
@@ -113,7 +121,7 @@ func (s *Server) ProofHandler(p Proofs) http.HandlerFunc {
 				s.problem(w, r, err)
 				return
 			}
-			writeProof(w, inclusionView{Seq: pr.Seq, Size: pr.Size, Leaf: b64(pr.Leaf), Root: b64(pr.Root), Hashes: b64s(pr.Hashes)})
+			writeProof(w, InclusionProof{Seq: pr.Seq, Size: pr.Size, Leaf: b64(pr.Leaf), Root: b64(pr.Root), Hashes: b64s(pr.Hashes)})
 		case q.Has("from") || q.Has("to"):
 			from, err := num("from")
 			var to uint64
@@ -129,7 +137,7 @@ func (s *Server) ProofHandler(p Proofs) http.HandlerFunc {
 				s.problem(w, r, err)
 				return
 			}
-			writeProof(w, consistencyView{From: pr.From, To: pr.To, FromRoot: b64(pr.FromRoot), ToRoot: b64(pr.ToRoot), Hashes: b64s(pr.Hashes)})
+			writeProof(w, ConsistencyProof{From: pr.From, To: pr.To, FromRoot: b64(pr.FromRoot), ToRoot: b64(pr.ToRoot), Hashes: b64s(pr.Hashes)})
 		default:
 			s.problem(w, r, domain.Invalid("seq", "required", "Ask for seq=N (an event's inclusion) or from=A&to=B (consistency)."))
 		}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/taktledger/takt/api"
 	"github.com/taktledger/takt/audit"
 	"github.com/taktledger/takt/domain"
 )
@@ -66,7 +67,7 @@ func (s *remoteSource) get(ctx context.Context, tenant, path string, query url.V
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		var problem struct{ Title, Detail string }
+		var problem api.Problem
 		said := strings.TrimSpace(string(body))
 		if json.Unmarshal(body, &problem) == nil && (problem.Detail != "" || problem.Title != "") {
 			said = cmp.Or(problem.Detail, problem.Title)
@@ -86,15 +87,7 @@ func (s *remoteSource) get(ctx context.Context, tenant, path string, query url.V
 }
 
 func (s *remoteSource) checkpoints(ctx context.Context, tenant string) ([]domain.Checkpoint, error) {
-	var answer struct {
-		Checkpoints []struct {
-			Checkpoint uint64
-			Size       uint64
-			Reason     string
-			Note       string
-			Stored     time.Time
-		}
-	}
+	var answer api.CheckpointList
 	if err := s.get(ctx, tenant, "/checkpoints", nil, &answer); err != nil {
 		return nil, err
 	}
@@ -109,16 +102,7 @@ func (s *remoteSource) checkpoints(ctx context.Context, tenant string) ([]domain
 func (s *remoteSource) read(ctx context.Context, tenant string, fn func(domain.Record) error) error {
 	var head uint64
 	for from, first := uint64(1), true; first || from <= head; first = false {
-		var page struct {
-			Next, Head uint64
-			Records    []struct {
-				Seq     uint64
-				Subject string
-				MsgID   string `json:"msg_id"`
-				Data    []byte
-				Stored  time.Time
-			}
-		}
+		var page api.LogPage
 		q := url.Values{"from": {strconv.FormatUint(from, 10)}, "limit": {strconv.Itoa(logPageSize)}}
 		if err := s.get(ctx, tenant, "/log", q, &page); err != nil {
 			return err
@@ -156,64 +140,43 @@ func (s *remoteSource) Close() error {
 	return nil
 }
 
-// remoteProver asks a server for the proofs of a tenant's tree. Each answer must verify against
-// the roots it states itself; takt verify then checks those against the signed roots.
+// remoteProver asks a server for the proofs of a tenant's tree. Nothing in an answer is trusted
+// but that it answers what was asked: takt verify checks each proof against the signed roots and
+// the recomputed tree.
 type remoteProver struct {
 	s      *remoteSource
 	tenant string
 }
 
 func (p remoteProver) ProveTree(ctx context.Context, t, n uint64) (tlog.TreeProof, error) {
-	var answer struct {
-		From     uint64   `json:"from"`
-		To       uint64   `json:"to"`
-		FromRoot string   `json:"from_root"`
-		ToRoot   string   `json:"to_root"`
-		Hashes   []string `json:"hashes"`
-	}
+	var answer api.ConsistencyProof
 	q := url.Values{"from": {strconv.FormatUint(n, 10)}, "to": {strconv.FormatUint(t, 10)}}
-	hashes, err := p.proof(ctx, q, &answer, func() []string { return append([]string{answer.FromRoot, answer.ToRoot}, answer.Hashes...) })
-	if err != nil {
+	if err := p.s.get(ctx, p.tenant, "/proof", q, &answer); err != nil {
 		return nil, err
 	} else if answer.From != n || answer.To != t {
 		return nil, fmt.Errorf("asked for the proof from %d to %d, the server answered from %d to %d", n, t, answer.From, answer.To)
 	}
-	proof := tlog.TreeProof(hashes[2:])
-	if err := tlog.CheckTree(proof, int64(t), hashes[1], int64(n), hashes[0]); err != nil {
-		return nil, fmt.Errorf("the server's consistency proof from %d to %d does not verify against the roots it states: %w", n, t, err)
-	}
-	return proof, nil
+	hashes, err := parseHashes(answer.Hashes)
+	return tlog.TreeProof(hashes), err
 }
 
 func (p remoteProver) ProveRecord(ctx context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error) {
-	var answer struct {
-		Seq    uint64   `json:"seq"`
-		Size   uint64   `json:"size"`
-		Leaf   string   `json:"leaf"`
-		Root   string   `json:"root"`
-		Hashes []string `json:"hashes"`
-	}
+	var answer api.InclusionProof
 	q := url.Values{"seq": {strconv.FormatUint(n+1, 10)}, "size": {strconv.FormatUint(t, 10)}}
-	hashes, err := p.proof(ctx, q, &answer, func() []string { return append([]string{answer.Leaf, answer.Root}, answer.Hashes...) })
-	if err != nil {
+	if err := p.s.get(ctx, p.tenant, "/proof", q, &answer); err != nil {
 		return tlog.Hash{}, nil, err
 	} else if answer.Seq != n+1 || answer.Size != t {
 		return tlog.Hash{}, nil, fmt.Errorf("asked for the proof of seq %d in %d, the server answered seq %d in %d", n+1, t, answer.Seq, answer.Size)
 	}
-	proof := tlog.RecordProof(hashes[2:])
-	if err := tlog.CheckRecord(proof, int64(t), hashes[1], int64(n), hashes[0]); err != nil {
-		return tlog.Hash{}, nil, fmt.Errorf("the server's inclusion proof of seq %d does not verify against the leaf and root it states: %w", n+1, err)
+	hashes, err := parseHashes(append([]string{answer.Leaf}, answer.Hashes...))
+	if err != nil {
+		return tlog.Hash{}, nil, err
 	}
-	return hashes[0], proof, nil
+	return hashes[0], tlog.RecordProof(hashes[1:]), nil
 }
 
-// proof asks for /proof with q, decodes the answer into v and parses the hashes that hashes
-// lists of it: the two the answer states (leaf and root, or the two roots), then the proof's.
-func (p remoteProver) proof(ctx context.Context, q url.Values, v any, hashes func() []string) ([]tlog.Hash, error) {
-	if err := p.s.get(ctx, p.tenant, "/proof", q, v); err != nil {
-		return nil, err
-	}
-	in := hashes()
+// parseHashes parses the hashes of a proof the server gave.
+func parseHashes(in []string) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(in))
 	for i, s := range in {
 		h, err := tlog.ParseHash(s)
