@@ -27,29 +27,24 @@ type Options struct {
 	Reference *Reference
 }
 
-// Reference is a tree of Size leaves: the stored hashes Hashes reads, or, when Proofs is set, what
-// Proofs answers. Name says where it is, in the report and in messages ("tree file" when empty).
+// Reference is a copy of the tenant's tree of Size leaves, kept beside the log, that Verify takes
+// proofs from: the tree file (projections.Tree is a Prover), or the server that answers from it.
+// Name says where it is, in the report and in messages ("tree file" when empty).
 type Reference struct {
 	Size   uint64
-	Hashes tlog.HashReader
 	Proofs Prover
 	Name   string
-}
-
-// Prover answers the Merkle proofs of a tree, as the ledger's API does.
-type Prover interface {
-	// ProveTree returns the proof that the tree of n leaves is a prefix of the tree of t leaves.
-	ProveTree(ctx context.Context, t, n uint64) (tlog.TreeProof, error)
-	// ProveRecord returns the hash of leaf n (0-based: the event at sequence n+1) and the proof
-	// that it is in the tree of t leaves.
-	ProveRecord(ctx context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error)
+	// Hashes, when Proofs is nil, are the tree's stored hashes, proven from as HashProver does.
+	//
+	// Deprecated: set Proofs, to the tree or to HashProver{Hashes}.
+	Hashes tlog.HashReader
 }
 
 func (r *Reference) prover() Prover {
 	if r.Proofs != nil {
 		return r.Proofs
 	}
-	return hashProver{r.Hashes}
+	return HashProver{r.Hashes}
 }
 
 func (r *Reference) name() string {
@@ -57,22 +52,6 @@ func (r *Reference) name() string {
 		return "tree file"
 	}
 	return r.Name
-}
-
-// hashProver proves from a tree's stored hashes.
-type hashProver struct{ r tlog.HashReader }
-
-func (p hashProver) ProveTree(_ context.Context, t, n uint64) (tlog.TreeProof, error) {
-	return tlog.ProveTree(int64(t), int64(n), p.r)
-}
-
-func (p hashProver) ProveRecord(_ context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error) {
-	leaf, err := p.r.ReadHashes([]int64{tlog.StoredHashIndex(0, int64(n))})
-	if err != nil {
-		return tlog.Hash{}, nil, err
-	}
-	proof, err := tlog.ProveRecord(int64(t), int64(n), p.r)
-	return leaf[0], proof, err
 }
 
 // Report is what Verify checked.
@@ -242,16 +221,16 @@ func (v *verification) check(ctx context.Context, k int) error {
 		return v.locate(ctx, k)
 	}
 	v.report.Roots++
-	src, name := Prover(hashProver{v.mem}), "recomputed tree"
+	src, name := Prover(HashProver{v.mem}), "recomputed tree"
 	if ref := v.opts.Reference; ref != nil && ref.Size >= c.size {
 		src, name = ref.prover(), ref.name()
 	}
 	v.report.ProofSource = name
 	if k > 0 && v.list[k-1].size > 0 {
 		p := v.list[k-1]
-		proof, err := src.ProveTree(ctx, c.size, p.size)
+		proof, err := src.ConsistencyProof(ctx, p.size, c.size)
 		if err == nil {
-			err = tlog.CheckTree(proof, int64(c.size), c.root, int64(p.size), p.root)
+			err = checkConsistency(proof, c.size, c.root, p.size, p.root)
 		}
 		if err != nil {
 			return &Mismatch{Checkpoint: c.num, Size: c.size, Msg: fmt.Sprintf("checkpoint %d (size %d): the consistency proof from checkpoint %d (size %d) out of the %s does not verify: %v",
@@ -260,12 +239,12 @@ func (v *verification) check(ctx context.Context, k int) error {
 		v.report.Consistency++
 	}
 	last := v.mem.Leaf(c.size - 1)
-	leaf, proof, err := src.ProveRecord(ctx, c.size, c.size-1)
+	proof, err := src.InclusionProof(ctx, c.size, c.size)
 	if err == nil {
-		err = tlog.CheckRecord(proof, int64(c.size), c.root, int64(c.size-1), last)
+		err = checkInclusion(proof, c.size, c.root, c.size, last)
 	}
-	if err == nil && leaf != last {
-		err = fmt.Errorf("it gives the event the leaf hash %s, not the recomputed %s", leaf, last)
+	if err == nil && proof.Leaf != last {
+		err = fmt.Errorf("it gives the event the leaf hash %s, not the recomputed %s", tlog.Hash(proof.Leaf), last)
 	}
 	if err != nil {
 		return &Mismatch{Seq: c.size, Checkpoint: c.num, Size: c.size, Msg: fmt.Sprintf("seq %d: the inclusion proof in checkpoint %d (size %d) out of the %s does not verify: %v",
@@ -303,8 +282,8 @@ func (v *verification) locate(ctx context.Context, k int) error {
 		if err != nil {
 			return false
 		}
-		proof, err := src.ProveTree(ctx, c.size, m)
-		return err == nil && tlog.CheckTree(proof, int64(c.size), c.root, int64(m), h) == nil
+		proof, err := src.ConsistencyProof(ctx, m, c.size)
+		return err == nil && checkConsistency(proof, c.size, c.root, m, h) == nil
 	}
 	if !good(lo) {
 		return mismatch
@@ -319,8 +298,8 @@ func (v *verification) locate(ctx context.Context, k int) error {
 		}
 	}
 	seq := hi
-	leaf, proof, err := src.ProveRecord(ctx, c.size, seq-1)
-	if err != nil || tlog.CheckRecord(proof, int64(c.size), c.root, int64(seq-1), leaf) != nil || leaf == v.mem.Leaf(seq-1) {
+	proof, err := src.InclusionProof(ctx, seq, c.size)
+	if err != nil || checkInclusion(proof, c.size, c.root, seq, proof.Leaf) != nil || proof.Leaf == v.mem.Leaf(seq-1) {
 		return mismatch
 	}
 	return &Mismatch{Seq: seq, Checkpoint: c.num, Size: c.size,

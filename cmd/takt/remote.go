@@ -148,36 +148,39 @@ type remoteProver struct {
 	tenant string
 }
 
-func (p remoteProver) ProveTree(ctx context.Context, t, n uint64) (tlog.TreeProof, error) {
+func (p remoteProver) ConsistencyProof(ctx context.Context, from, to uint64) (*domain.ConsistencyProof, error) {
 	var answer api.ConsistencyProof
-	q := url.Values{"from": {strconv.FormatUint(n, 10)}, "to": {strconv.FormatUint(t, 10)}}
+	q := url.Values{"from": {strconv.FormatUint(from, 10)}, "to": {strconv.FormatUint(to, 10)}}
 	if err := p.s.get(ctx, p.tenant, "/proof", q, &answer); err != nil {
 		return nil, err
-	} else if answer.From != n || answer.To != t {
-		return nil, fmt.Errorf("asked for the proof from %d to %d, the server answered from %d to %d", n, t, answer.From, answer.To)
+	} else if answer.From != from || answer.To != to {
+		return nil, fmt.Errorf("asked for the proof from %d to %d, the server answered from %d to %d", from, to, answer.From, answer.To)
 	}
-	hashes, err := parseHashes(answer.Hashes)
-	return tlog.TreeProof(hashes), err
+	hashes, err := parseHashes(append([]string{answer.FromRoot, answer.ToRoot}, answer.Hashes...))
+	if err != nil {
+		return nil, err
+	}
+	return &domain.ConsistencyProof{From: from, To: to, FromRoot: hashes[0], ToRoot: hashes[1], Hashes: hashes[2:]}, nil
 }
 
-func (p remoteProver) ProveRecord(ctx context.Context, t, n uint64) (tlog.Hash, tlog.RecordProof, error) {
+func (p remoteProver) InclusionProof(ctx context.Context, seq, size uint64) (*domain.InclusionProof, error) {
 	var answer api.InclusionProof
-	q := url.Values{"seq": {strconv.FormatUint(n+1, 10)}, "size": {strconv.FormatUint(t, 10)}}
+	q := url.Values{"seq": {strconv.FormatUint(seq, 10)}, "size": {strconv.FormatUint(size, 10)}}
 	if err := p.s.get(ctx, p.tenant, "/proof", q, &answer); err != nil {
-		return tlog.Hash{}, nil, err
-	} else if answer.Seq != n+1 || answer.Size != t {
-		return tlog.Hash{}, nil, fmt.Errorf("asked for the proof of seq %d in %d, the server answered seq %d in %d", n+1, t, answer.Seq, answer.Size)
+		return nil, err
+	} else if answer.Seq != seq || answer.Size != size {
+		return nil, fmt.Errorf("asked for the proof of seq %d in %d, the server answered seq %d in %d", seq, size, answer.Seq, answer.Size)
 	}
-	hashes, err := parseHashes(append([]string{answer.Leaf}, answer.Hashes...))
+	hashes, err := parseHashes(append([]string{answer.Leaf, answer.Root}, answer.Hashes...))
 	if err != nil {
-		return tlog.Hash{}, nil, err
+		return nil, err
 	}
-	return hashes[0], tlog.RecordProof(hashes[1:]), nil
+	return &domain.InclusionProof{Seq: seq, Size: size, Leaf: hashes[0], Root: hashes[1], Hashes: hashes[2:]}, nil
 }
 
 // parseHashes parses the hashes of a proof the server gave.
-func parseHashes(in []string) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(in))
+func parseHashes(in []string) ([][32]byte, error) {
+	out := make([][32]byte, len(in))
 	for i, s := range in {
 		h, err := tlog.ParseHash(s)
 		if err != nil {
