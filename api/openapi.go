@@ -322,6 +322,8 @@ func typeSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		return map[string]any{}
 	case t.Kind() == reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem(), schemas)}
+	case t == reflect.TypeFor[domain.Diff]():
+		return map[string]any{"type": "object", "additionalProperties": typeSchema(reflect.TypeFor[domain.Change](), schemas)}
 	case t.Kind() == reflect.Uint64:
 		return map[string]any{"type": "integer", "minimum": 0}
 	case t == reflect.TypeOf(domain.Date("")):

@@ -242,32 +242,61 @@ type GoalTree struct {
 	Goals   []GoalView   `json:"goals"`
 }
 
-// Change is one field's value before and after a version. Before is absent for a new entity.
+// Change is one field's value before and after a version. Before is absent for a new entity,
+// After for a field the version removed.
 type Change struct {
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`
 }
 
+// Diff is what a version changed, as JSON: {"field": {"before": …, "after": …}}, a Change for each
+// top-level field of the entity's state that differs from the version before, fields sorted. It is
+// kept and served as the projection wrote it; Changes decodes it.
+type Diff json.RawMessage
+
+// MarshalJSON returns the diff as it is.
+func (d Diff) MarshalJSON() ([]byte, error) {
+	if len(d) == 0 {
+		return []byte("{}"), nil
+	}
+	return d, nil
+}
+
+// UnmarshalJSON keeps a copy of data.
+func (d *Diff) UnmarshalJSON(data []byte) error {
+	*d = append((*d)[:0], data...)
+	return nil
+}
+
+// Changes decodes the diff.
+func (d Diff) Changes() (map[string]Change, error) {
+	out := map[string]Change{}
+	if len(d) == 0 {
+		return out, nil
+	}
+	return out, json.Unmarshal(d, &out)
+}
+
 // Version is one version of an entity in the history: what changed, when it applied (valid time),
 // when the ledger learnt it (recording time and sequence), by which decision, and who recorded it.
 type Version struct {
-	Seq        uint64            `json:"seq"`
-	Kind       string            `json:"kind"` // organ, period, vision, goal, indicator, target, value, commitment, followup
-	ID         string            `json:"id"`
-	Aggregate  Ref               `json:"aggregate"`
-	Version    int               `json:"version"` // 1 for the first version of the entity
-	EventID    string            `json:"event_id"`
-	EventType  string            `json:"event_type"`
-	Actor      string            `json:"actor,omitempty"` // left out for the public role
-	Organ      string            `json:"organ"`
-	Period     string            `json:"period,omitempty"`
-	RecordedAt time.Time         `json:"recorded_at"`
-	ValidFrom  Date              `json:"valid_from"`
-	ValidTo    Date              `json:"valid_to,omitempty"` // empty: still in force (as far as the ledger knows at KnownAt)
-	Decision   *DecisionRef      `json:"decision,omitempty"`
-	Reason     string            `json:"reason,omitempty"`
-	Diff       map[string]Change `json:"diff"`
-	State      json.RawMessage   `json:"state"` // the entity after this version
+	Seq        uint64          `json:"seq"`
+	Kind       string          `json:"kind"` // organ, period, vision, goal, indicator, target, value, commitment, followup
+	ID         string          `json:"id"`
+	Aggregate  Ref             `json:"aggregate"`
+	Version    int             `json:"version"` // 1 for the first version of the entity
+	EventID    string          `json:"event_id"`
+	EventType  string          `json:"event_type"`
+	Actor      string          `json:"actor,omitempty"` // left out for the public role
+	Organ      string          `json:"organ"`
+	Period     string          `json:"period,omitempty"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	ValidFrom  Date            `json:"valid_from"`
+	ValidTo    Date            `json:"valid_to,omitempty"` // empty: still in force (as far as the ledger knows at KnownAt)
+	Decision   *DecisionRef    `json:"decision,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Diff       Diff            `json:"diff"`
+	State      json.RawMessage `json:"state"` // the entity after this version
 }
 
 // AuditRow is one line of the decision log of a period: flat, for JSON and CSV alike.

@@ -91,42 +91,6 @@ func diffDecoded(before, after []byte) (string, error) {
 	return string(out), err
 }
 
-// decodeDiff decodes a diff as diff wrote it, by splitting it; one that does not split plainly is
-// decoded by encoding/json. The changes share data's memory.
-func decodeDiff(data []byte) (map[string]domain.Change, error) {
-	var outer, inner [16]field // most diffs have a few fields, each of a before and an after
-	fs, err := appendFields(outer[:0], data)
-	if err != nil || len(data) == 0 {
-		return decodeDiffJSON(data)
-	}
-	out := make(map[string]domain.Change, len(fs))
-	for _, f := range fs {
-		parts, err := appendFields(inner[:0], f.value)
-		if err != nil {
-			return decodeDiffJSON(data)
-		}
-		var c domain.Change
-		for _, p := range parts {
-			switch string(p.key) {
-			case "before":
-				c.Before = p.value
-			case "after":
-				c.After = p.value
-			default:
-				return decodeDiffJSON(data)
-			}
-		}
-		out[string(f.key)] = c
-	}
-	return out, nil
-}
-
-func decodeDiffJSON(data []byte) (map[string]domain.Change, error) {
-	var out map[string]domain.Change
-	err := json.Unmarshal(data, &out)
-	return out, err
-}
-
 type field struct{ key, value []byte }
 
 var errNotPlain = errors.New("projections: not a plain JSON object")

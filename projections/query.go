@@ -615,6 +615,12 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 
 // scanVersions appends to out the versions rows holds, in versionColumns, and closes rows.
 func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error) {
+	err := eachVersion(rows, func(v *domain.Version) { out = append(out, *v) })
+	return out, err
+}
+
+// eachVersion calls fn with each version rows holds, in versionColumns, and closes rows.
+func eachVersion(rows *sql.Rows, fn func(*domain.Version)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var v domain.Version
@@ -623,7 +629,7 @@ func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error
 		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
 			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &dOrgan, &dDate, &dPara, &dCase,
 			&v.Reason, &diffJSON, &state); err != nil {
-			return nil, err
+			return err
 		}
 		v.Aggregate.Kind = domain.Kind(aggKind)
 		v.RecordedAt, _ = parseTime(recorded)
@@ -632,14 +638,39 @@ func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error
 			v.Decision = &domain.DecisionRef{Organ: dOrgan.String, MeetingDate: domain.Date(dDate.String),
 				Paragraph: dPara.String, CaseNumber: dCase.String}
 		}
-		var err error
-		if v.Diff, err = decodeDiff(bytesOf(diffJSON)); err != nil {
-			return nil, err
-		}
-		v.State = json.RawMessage(bytesOf(state))
-		out = append(out, v)
+		// Served as stored: a diff is not decoded to be encoded again.
+		v.Diff, v.State = domain.Diff(bytesOf(diffJSON)), json.RawMessage(bytesOf(state))
+		fn(&v)
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// versionChunks gathers versions in chunks that are never copied as more arrive, and hands them
+// over in one slice: a goal's thousand versions are neither counted first nor copied over and
+// over as a slice grows.
+type versionChunks struct {
+	chunks [][]domain.Version
+	n      int
+}
+
+func (c *versionChunks) add(v *domain.Version) {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == cap(c.chunks[len(c.chunks)-1]) {
+		c.chunks = append(c.chunks, make([]domain.Version, 0, 128<<min(len(c.chunks), 3)))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, *v)
+	c.n++
+}
+
+func (c *versionChunks) slice() []domain.Version {
+	if len(c.chunks) == 1 {
+		return c.chunks[0]
+	}
+	out := make([]domain.Version, 0, c.n)
+	for _, chunk := range c.chunks {
+		out = append(out, chunk...)
+	}
+	return out
 }
 
 // bytesOf returns the bytes of s without copying them: s is a column as the driver read it, a
@@ -670,14 +701,8 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		// of their values: the decisions about the goal, and what was changed after it was reported.
 		// Values as reported are the indicator's (GET /indicators/{id}). goal_history holds them
 		// together, in the order recorded.
-		// Every version in goal_history comes before every one noted in goal_history_recent. Counted
-		// first, so that a thousand versions are not copied over and over as they are read.
-		var n int
-		if err := r.tx.QueryRowContext(r.ctx, `SELECT (SELECT count(*) FROM goal_history WHERE goal = ?1 AND seq <= ?2)
-			+ (SELECT count(*) FROM goal_history_recent WHERE goal = ?1 AND seq <= ?2)`, id, r.known).Scan(&n); err != nil {
-			return err
-		}
-		out = make([]domain.Version, 0, n)
+		// Every version in goal_history comes before every one noted in goal_history_recent.
+		var read versionChunks
 		for _, q := range []string{
 			`SELECT ` + versionColumns + ` FROM goal_history h WHERE h.goal = ? AND h.seq <= ? ORDER BY h.goal, h.seq, h.kind, h.id`,
 			`SELECT ` + versionColumns + ` FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id
@@ -687,11 +712,11 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 			if err != nil {
 				return err
 			}
-			if out, err = scanVersions(out, rows); err != nil {
+			if err := eachVersion(rows, read.add); err != nil {
 				return err
 			}
 		}
-		if len(out) == 0 {
+		if out = read.slice(); len(out) == 0 {
 			return domain.NotFound("id", "Goal %s does not exist.", id)
 		}
 		validTo(out)
@@ -837,11 +862,7 @@ func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilte
 			if d := v.Decision; d != nil {
 				row.DecisionBody, row.MeetingDate, row.Paragraph, row.CaseNumber = d.Organ, d.MeetingDate, d.Paragraph, d.CaseNumber
 			}
-			diff, err := json.Marshal(v.Diff)
-			if err != nil {
-				return err
-			}
-			row.Diff = string(diff)
+			row.Diff = string(v.Diff)
 			out = append(out, row)
 		}
 		return nil

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -153,11 +154,11 @@ func TestGoalTerm(t *testing.T) {
 	}
 	for i, v := range hist {
 		w := want[i]
-		var keys []string
-		for k := range v.Diff {
-			keys = append(keys, k)
+		changes, err := v.Diff.Changes()
+		if err != nil {
+			t.Fatal(err)
 		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(changes))
 		if v.EventType != w.typ || v.Decision == nil || v.Decision.Paragraph != w.para || string(v.ValidFrom) != w.valid ||
 			v.Version != i+1 || !slices.Equal(keys, w.diff) || v.Actor != "anna" {
 			t.Errorf("version %d: %s §%v from %s v%d diff %v; want %s §%s from %s diff %v",
@@ -167,7 +168,11 @@ func TestGoalTerm(t *testing.T) {
 			t.Errorf("version %d valid to %s, want %s", i+1, v.ValidTo, hist[i+1].ValidFrom)
 		}
 	}
-	if d := hist[1].Diff["title"]; string(d.Before) != `"Fler elever läser"` || string(d.After) != `"Fler elever läser varje dag"` {
+	changes, err := hist[1].Diff.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := changes["title"]; string(d.Before) != `"Fler elever läser"` || string(d.After) != `"Fler elever läser varje dag"` {
 		t.Errorf("title diff %s → %s", d.Before, d.After)
 	}
 	if hist[len(hist)-1].ValidTo != "" {

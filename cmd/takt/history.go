@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -51,12 +52,11 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			Versions []domain.Version `json:"versions"`
 		}{vs})
 	}
-	printHistory(stdout, rest[1], vs)
-	return nil
+	return printHistory(stdout, rest[1], vs)
 }
 
 // printHistory prints versions as a readable account: a line per version, then what changed.
-func printHistory(w io.Writer, goal string, vs []domain.Version) {
+func printHistory(w io.Writer, goal string, vs []domain.Version) error {
 	fmt.Fprintf(w, "History of goal %s: %s\n\n", goal, plural(uint64(len(vs)), "version", "versions"))
 	for _, v := range vs {
 		valid := string(v.ValidFrom) + " →"
@@ -76,13 +76,12 @@ func printHistory(w io.Writer, goal string, vs []domain.Version) {
 			fmt.Fprintf(tw, "  reason\t%s\n", v.Reason)
 		}
 		tw.Flush()
-		fields := make([]string, 0, len(v.Diff))
-		for f := range v.Diff {
-			fields = append(fields, f)
+		changes, err := v.Diff.Changes()
+		if err != nil {
+			return err
 		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			ch := v.Diff[f]
+		for _, f := range slices.Sorted(maps.Keys(changes)) {
+			ch := changes[f]
 			switch {
 			case ch.Before == nil:
 				fmt.Fprintf(w, "    %s: %s\n", f, ch.After)
@@ -94,4 +93,5 @@ func printHistory(w io.Writer, goal string, vs []domain.Version) {
 		}
 		fmt.Fprintln(w)
 	}
+	return nil
 }
