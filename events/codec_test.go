@@ -176,6 +176,17 @@ func TestNames(t *testing.T) {
 	if got := events.StreamName("region-x"); got != "TAKT_REGION-X" {
 		t.Errorf("StreamName: %q", got)
 	}
+	for _, tenant := range []string{"a", "demo", "region-x", strings.Repeat("a", 40)} {
+		if got, ok := events.TenantOf(events.StreamName(tenant)); !ok || got != tenant {
+			t.Errorf("TenantOf(%q): %q, %v", events.StreamName(tenant), got, ok)
+		}
+	}
+	for _, stream := range []string{"TAKT_", "TAKT_demo", "TAKT_Demo", "TAKT_DEMO_CHECKPOINTS", "TAKT_2DEMO", "KV_DEMO", "takt_demo", "DEMO",
+		"TAKT_" + strings.Repeat("A", 41)} {
+		if got, ok := events.TenantOf(stream); ok {
+			t.Errorf("TenantOf(%q): %q, true", stream, got)
+		}
+	}
 	for _, tenant := range []string{"a", "demo", "falun-2", strings.Repeat("a", 40)} {
 		if !events.ValidTenant(tenant) {
 			t.Errorf("ValidTenant(%q): false", tenant)

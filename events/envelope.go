@@ -88,6 +88,17 @@ func checkRef(ref domain.Ref) error {
 // StreamName returns the name of the tenant's stream: TAKT_{TENANT}.
 func StreamName(tenant string) string { return StreamPrefix + strings.ToUpper(tenant) }
 
+// TenantOf returns the tenant whose stream is named stream, as StreamName names it. It returns
+// false for any other name: another application's stream, or a tenant's checkpoint stream.
+func TenantOf(stream string) (string, bool) {
+	rest, ok := strings.CutPrefix(stream, StreamPrefix)
+	tenant := strings.ToLower(rest)
+	if !ok || !ValidTenant(tenant) || StreamName(tenant) != stream {
+		return "", false
+	}
+	return tenant, true
+}
+
 // Subject returns the NATS subject of an aggregate's events: takt.{tenant}.{kind}.{id}.
 func Subject(tenant string, ref domain.Ref) string {
 	return SubjectPrefix + "." + tenant + "." + string(ref.Kind) + "." + ref.ID

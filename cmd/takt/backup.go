@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -128,38 +127,28 @@ type restoredBackups struct {
 }
 
 // restoreBackups finds the stream backups in dir — dir itself, or its subdirectories, as
-// `nats stream backup` and `takt backup` lay them out — and restores the event and checkpoint
-// streams of the tenants named (all: every tenant with an event stream there) into a NATS started
-// for them. Close stops it and removes what it stored.
-func restoreBackups(ctx context.Context, dir string, tenants []string, stderr io.Writer) (*restoredBackups, error) {
+// `nats stream backup` and `takt backup` lay them out — and restores every takt stream among them,
+// the tenants' event and checkpoint streams, into a NATS started for them; at least one must be an
+// event stream. Close stops it and removes what it stored.
+func restoreBackups(ctx context.Context, dir string, stderr io.Writer) (*restoredBackups, error) {
 	found, err := findBackups(dir)
 	if err != nil {
 		return nil, err
 	}
-	byTenant := map[string][]*events.Backup{}
+	var streams []*events.Backup
+	logs := 0
 	for _, b := range found {
-		tenant, ok := strings.CutPrefix(b.Stream, events.StreamPrefix)
+		tenant, ok := events.TenantOf(strings.TrimSuffix(b.Stream, events.CheckpointStreamSuffix))
 		if !ok {
 			continue // another application's stream
 		}
-		tenant = strings.ToLower(strings.TrimSuffix(tenant, events.CheckpointStreamSuffix))
-		byTenant[tenant] = append(byTenant[tenant], b)
+		if b.Stream == events.StreamName(tenant) {
+			logs++
+		}
+		streams = append(streams, b)
 	}
-	if len(tenants) == 0 {
-		for t, bs := range byTenant {
-			if hasStream(bs, events.StreamName(t)) {
-				tenants = append(tenants, t)
-			}
-		}
-		if len(tenants) == 0 {
-			return nil, fmt.Errorf("%s holds no backup of a takt event stream (TAKT_<TENANT>/%s)", dir, events.BackupMetaFile)
-		}
-	}
-	sort.Strings(tenants)
-	for _, t := range tenants {
-		if !hasStream(byTenant[t], events.StreamName(t)) {
-			return nil, fmt.Errorf("%s holds no backup of %s, the event stream of tenant %s", dir, events.StreamName(t), t)
-		}
+	if logs == 0 {
+		return nil, fmt.Errorf("%s holds no backup of a takt event stream (TAKT_<TENANT>/%s)", dir, events.BackupMetaFile)
 	}
 
 	r := &restoredBackups{}
@@ -180,13 +169,11 @@ func restoreBackups(ctx context.Context, dir string, tenants []string, stderr io
 	r.store = events.NewStore(nc)
 	r.store.Logger = quietLogger(stderr)
 	r.store.Timeout = time.Minute
-	for _, t := range tenants {
-		for _, b := range byTenant[t] {
-			if _, err := r.store.RestoreStream(ctx, b.Dir, 1); err != nil {
-				return nil, errors.Join(err, r.Close())
-			}
-			r.restored = append(r.restored, b)
+	for _, b := range streams {
+		if _, err := r.store.RestoreStream(ctx, b.Dir, 1); err != nil {
+			return nil, errors.Join(err, r.Close())
 		}
+		r.restored = append(r.restored, b)
 	}
 	return r, nil
 }
@@ -223,15 +210,6 @@ func subdirs(dir string, entries []os.DirEntry) []string {
 		}
 	}
 	return out
-}
-
-func hasStream(bs []*events.Backup, stream string) bool {
-	for _, b := range bs {
-		if b.Stream == stream {
-			return true
-		}
-	}
-	return false
 }
 
 // Close stops the NATS and removes its store.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -170,13 +171,14 @@ func openVerifySource(ctx context.Context, w, stderr io.Writer, c verifyFlags) (
 		return r, nil
 	}
 	if c.Backup != "" {
-		var tenants []string
-		if c.Tenant != "all" {
-			tenants = splitList(c.Tenant)
-		}
-		r, err := restoreBackups(ctx, c.Backup, tenants, stderr)
+		r, err := restoreBackups(ctx, c.Backup, stderr)
 		if err != nil {
 			return nil, err
+		}
+		for _, t := range splitList(c.Tenant) {
+			if c.Tenant != "all" && !slices.ContainsFunc(r.restored, func(b *events.Backup) bool { return b.Stream == events.StreamName(t) }) {
+				return nil, errors.Join(fmt.Errorf("%s holds no backup of %s, the event stream of tenant %s", c.Backup, events.StreamName(t), t), r.Close())
+			}
 		}
 		for _, b := range r.restored {
 			fmt.Fprintf(w, "backup       %s: %s (seq %d to %d) from %s, restored into a scratch NATS\n", b.Stream, plural(b.Msgs, "message", "messages"), b.FirstSeq, b.LastSeq, b.Dir)
@@ -253,8 +255,8 @@ func tenantsIn(ctx context.Context, nc *nats.Conn) ([]string, error) {
 	var out []string
 	names := js.StreamNames(ctx)
 	for name := range names.Name() {
-		if strings.HasPrefix(name, events.StreamPrefix) && !strings.HasSuffix(name, events.CheckpointStreamSuffix) {
-			out = append(out, strings.ToLower(strings.TrimPrefix(name, events.StreamPrefix)))
+		if tenant, ok := events.TenantOf(name); ok {
+			out = append(out, tenant)
 		}
 	}
 	if err := names.Err(); err != nil {
