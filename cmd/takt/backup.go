@@ -116,12 +116,12 @@ func backupTenant(ctx context.Context, w io.Writer, store *events.Store, tenant,
 	return nil
 }
 
-// restoredBackups is a directory of stream backups restored into a NATS of its own, in a
-// temporary directory, for verify to read: the auditor needs no NATS, and the backup is not
-// changed.
+// restoredBackups is a directory of stream backups restored into a NATS of its own, the embedded
+// one of a temporary data directory, for verify to read: the auditor needs no NATS, and the backup
+// is not changed.
 type restoredBackups struct {
 	dir      string
-	nats     *events.Server
+	log      *logConn
 	store    *events.Store
 	restored []*events.Backup
 }
@@ -155,18 +155,10 @@ func restoreBackups(ctx context.Context, dir string, stderr io.Writer) (*restore
 	if r.dir, err = os.MkdirTemp("", "takt-verify-"); err != nil {
 		return nil, err
 	}
-	r.nats = events.NewServer()
-	r.nats.StoreDir = r.dir
-	r.nats.SyncAlways = false // a scratch copy
-	r.nats.Logger = quietLogger(stderr).With("component", "nats")
-	if err := r.nats.Open(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("embedded nats: %w", err), r.Close())
-	}
-	nc, err := r.nats.InProcessConn()
-	if err != nil {
+	if r.log, err = openLog(ctx, logConfig{DataDir: r.dir}, quietLogger(stderr)); err != nil {
 		return nil, errors.Join(err, r.Close())
 	}
-	r.store = events.NewStore(nc)
+	r.store = events.NewStore(r.log.read)
 	r.store.Logger = quietLogger(stderr)
 	r.store.Timeout = time.Minute
 	for _, b := range streams {
@@ -212,14 +204,11 @@ func subdirs(dir string, entries []os.DirEntry) []string {
 	return out
 }
 
-// Close stops the NATS and removes its store.
+// Close stops the NATS and removes its data directory.
 func (r *restoredBackups) Close() error {
 	var errs []error
-	if r.store != nil {
-		r.store.Conn.Close()
-	}
-	if r.nats != nil {
-		errs = append(errs, r.nats.Close())
+	if r.log != nil {
+		errs = append(errs, r.log.Close())
 	}
 	if r.dir != "" {
 		errs = append(errs, os.RemoveAll(r.dir))
