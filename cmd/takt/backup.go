@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,39 +14,29 @@ import (
 	"github.com/taktledger/takt/events"
 )
 
+const backupUsage = `Usage: takt backup --out DIR [flags]
+
+Backs up each tenant's streams as ` + "`nats stream backup`" + ` does: DIR/TAKT_<TENANT>_CHECKPOINTS and
+DIR/TAKT_<TENANT>, each a backup.json and a stream.tar.s2. The checkpoints are backed up first, so
+every checkpoint in the backup covers events that are in it. takt serve may go on writing meanwhile
+with --nats-url; the embedded NATS of a data directory needs takt serve stopped.
+
+Restore with ` + "`nats stream restore DIR/TAKT_<TENANT>`" + `; verify without restoring with
+` + "`takt verify --backup DIR --key <published key>`" + `.
+
+`
+
 // runBackup is `takt backup`: each tenant's checkpoint stream and event stream written to a
 // directory in the format of `nats stream backup`, which `nats stream restore` and
 // `takt verify --backup` read.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c offlineFlags
-	c.DataDir = DefaultConfig().DataDir
-	fs := flag.NewFlagSet("takt backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.logConfig.flags(fs)
-	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the server holds")
+	fs := newTenantsFlagSet("backup", backupUsage, "the server", &c, stderr)
 	out := fs.String("out", "", "the `directory` to write the backups to, one subdirectory per stream (required)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: takt backup --out DIR [flags]
-
-Backs up each tenant's streams as `+"`nats stream backup`"+` does: DIR/TAKT_<TENANT>_CHECKPOINTS and
-DIR/TAKT_<TENANT>, each a backup.json and a stream.tar.s2. The checkpoints are backed up first, so
-every checkpoint in the backup covers events that are in it. takt serve may go on writing meanwhile
-with --nats-url; the embedded NATS of a data directory needs takt serve stopped.
-
-Restore with `+"`nats stream restore DIR/TAKT_<TENANT>`"+`; verify without restoring with
-`+"`takt verify --backup DIR --key <published key>`"+`.
-
-`)
-		fs.PrintDefaults()
-	}
-	rest, err := parse(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case len(rest) > 0:
-		return fmt.Errorf("takt backup takes no arguments, got %q", rest)
-	case *out == "":
+	if *out == "" {
 		return errors.New("takt backup needs --out: the directory to write the backups to")
 	}
 	if err := errors.Join(c.check(), c.checkTenants()); err != nil {

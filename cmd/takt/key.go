@@ -25,12 +25,8 @@ func runKey(ctx context.Context, args []string) error {
 		fmt.Fprintf(fs.Output(), "Usage: takt key [flags]\n\nPrints the public key that verifies this ledger's signed checkpoints, creating the key\nif there is none. Publish it where auditors find it (the annual report's minutes).\n\n")
 		fs.PrintDefaults()
 	}
-	rest, err := parse(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("takt key takes no arguments, got %q", rest)
 	}
 	k, created, err := audit.LoadOrCreateKey(keyDir(*data), audit.DefaultKeyName)
 	if err != nil {

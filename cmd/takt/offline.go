@@ -36,6 +36,21 @@ func newFlagSet(name, usage string, c *offlineFlags) *flag.FlagSet {
 	return fs
 }
 
+// newTenantsFlagSet is the flag set of a command over the logs of many tenants (backup, verify):
+// where the log is, and --tenant, a list of tenants or all of those whose logs where holds.
+func newTenantsFlagSet(name, usage, where string, c *offlineFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("takt "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.DataDir = DefaultConfig().DataDir
+	c.logConfig.flags(fs)
+	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log "+where+" holds")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // readFlags are the flags of the offline reads (history, export): what the ledger knew, and which
 // dates of validity.
 type readFlags struct{ knownAt, from, to *string }
@@ -74,6 +89,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// parseNoArgs parses args as parse does, for a command that takes flags and no arguments.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parse(fs, args)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%s takes no arguments, got %q", fs.Name(), rest)
+	}
+	return err
 }
 
 // locate sets the location flags of fs that the command line left alone from the environment.
@@ -192,11 +216,8 @@ func readProjection(ctx context.Context, c offlineFlags, stderr io.Writer) (*pro
 // the head of its log.
 func forEachTenant(ctx context.Context, name, usage string, args []string, stderr io.Writer, fn func(o *offline, head uint64) error) error {
 	var c offlineFlags
-	fs := newFlagSet(name, usage, &c)
-	if rest, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(newFlagSet(name, usage, &c), args); err != nil {
 		return err
-	} else if len(rest) > 0 {
-		return fmt.Errorf("takt %s takes no arguments, got %q", name, rest)
 	}
 	o, err := openOffline(ctx, c, stderr)
 	if err != nil {

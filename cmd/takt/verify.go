@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -59,25 +58,13 @@ step.
 // runVerify is `takt verify`.
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c verifyFlags
-	c.DataDir = DefaultConfig().DataDir
-	fs := flag.NewFlagSet("takt verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.logConfig.flags(fs)
-	fs.StringVar(&c.Tenant, "tenant", "all", "comma-separated tenant `ids`, or all: every tenant whose log the data directory, NATS or backup holds")
+	fs := newTenantsFlagSet("verify", verifyUsage, "the data directory, NATS or backup", &c.offlineFlags, stderr)
 	fs.StringVar(&c.Key, "key", "", "the verifier `key` (name+hash+base64) or a file holding it; by default <data>/keys/"+audit.VerifierKeyFile+", which proves nothing to an auditor")
 	fs.StringVar(&c.Backup, "backup", "", "verify the stream backups in this `directory` instead of a data directory's log")
 	fs.StringVar(&c.URL, "url", "", "verify the log a running takt serves at this `url` (http://host:port)")
 	fs.StringVar(&c.Token, "token", "", "the bearer `token` for --url, an auditor's (default $TAKT_TOKEN)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), verifyUsage)
-		fs.PrintDefaults()
-	}
-	rest, err := parse(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("takt verify takes no arguments, got %q", rest)
 	}
 	if c.Token == "" {
 		c.Token = os.Getenv("TAKT_TOKEN")
