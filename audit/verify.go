@@ -34,17 +34,6 @@ type Reference struct {
 	Size   uint64
 	Proofs Prover
 	Name   string
-	// Hashes, when Proofs is nil, are the tree's stored hashes, proven from as HashProver does.
-	//
-	// Deprecated: set Proofs, to the tree or to HashProver{Hashes}.
-	Hashes tlog.HashReader
-}
-
-func (r *Reference) prover() Prover {
-	if r.Proofs != nil {
-		return r.Proofs
-	}
-	return HashProver{r.Hashes}
 }
 
 func (r *Reference) name() string {
@@ -223,7 +212,7 @@ func (v *verification) check(ctx context.Context, k int) error {
 	v.report.Roots++
 	src, name := Prover(HashProver{v.mem}), "recomputed tree"
 	if ref := v.opts.Reference; ref != nil && ref.Size >= c.size {
-		src, name = ref.prover(), ref.name()
+		src, name = ref.Proofs, ref.name()
 	}
 	v.report.ProofSource = name
 	if k > 0 && v.list[k-1].size > 0 {
@@ -273,7 +262,7 @@ func (v *verification) locate(ctx context.Context, k int) error {
 	if ref == nil || ref.Size < c.size {
 		return mismatch
 	}
-	src := ref.prover()
+	src := ref.Proofs
 	good := func(m uint64) bool {
 		if m == 0 {
 			return true

@@ -150,7 +150,7 @@ func (a *audited) checkpoints(t *testing.T) []domain.Checkpoint {
 func (a *audited) verify(records []domain.Record, cps []domain.Checkpoint, ref bool) (*audit.Report, error) {
 	opts := audit.Options{Tenant: tenant, Verifiers: note.VerifierList(a.key.Verifier)}
 	if ref {
-		opts.Reference = &audit.Reference{Size: a.tree.Size(), Hashes: a.tree.Hashes(context.Background())}
+		opts.Reference = &audit.Reference{Size: a.tree.Size(), Proofs: a.tree}
 	}
 	read := func(fn func(domain.Record) error) error {
 		for _, r := range records {

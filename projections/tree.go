@@ -326,24 +326,7 @@ func (t *Tree) InclusionProof(ctx context.Context, seq, size uint64) (*domain.In
 	case seq == 0 || seq > size:
 		return nil, domain.Invalid("seq", "range", "Sequence %d is not in a tree of %d events.", seq, size)
 	}
-	r := t.Hashes(ctx)
-	proof, err := tlog.ProveRecord(int64(size), int64(seq-1), r)
-	if err != nil {
-		return nil, err
-	}
-	leaf, err := r.ReadHashes([]int64{tlog.StoredHashIndex(0, int64(seq-1))})
-	if err != nil {
-		return nil, err
-	}
-	root, err := tlog.TreeHash(int64(size), r)
-	if err != nil {
-		return nil, err
-	}
-	p := &domain.InclusionProof{Seq: seq, Size: size, Leaf: leaf[0], Root: root, Hashes: make([][32]byte, len(proof))}
-	for i, h := range proof {
-		p.Hashes[i] = h
-	}
-	return p, nil
+	return audit.HashProver{Hashes: t.Hashes(ctx)}.InclusionProof(ctx, seq, size)
 }
 
 // ConsistencyProof proves that the tree of from events is a prefix of the tree of to events. It
@@ -355,22 +338,7 @@ func (t *Tree) ConsistencyProof(ctx context.Context, from, to uint64) (*domain.C
 	case from == 0 || from > to:
 		return nil, domain.Invalid("from", "range", "A consistency proof goes from a size of at least 1 to one as large (from %d to %d).", from, to)
 	}
-	r := t.Hashes(ctx)
-	proof, err := tlog.ProveTree(int64(to), int64(from), r)
-	if err != nil {
-		return nil, err
-	}
-	p := &domain.ConsistencyProof{From: from, To: to, Hashes: make([][32]byte, len(proof))}
-	if p.FromRoot, err = tlog.TreeHash(int64(from), r); err != nil {
-		return nil, err
-	}
-	if p.ToRoot, err = tlog.TreeHash(int64(to), r); err != nil {
-		return nil, err
-	}
-	for i, h := range proof {
-		p.Hashes[i] = h
-	}
-	return p, nil
+	return audit.HashProver{Hashes: t.Hashes(ctx)}.ConsistencyProof(ctx, from, to)
 }
 
 // txHashes reads stored hashes inside a transaction that is adding some: those it added are in
