@@ -93,6 +93,11 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 	if err := tx.QueryRowContext(a.ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&checkpoint); err != nil {
 		return err
 	}
+	if checkpoint == 0 {
+		// An empty file: every entity the cache will hold, it has been told of.
+		a.cache.reset()
+		a.cache.all = true
+	}
 	last := checkpoint
 	for _, r := range records {
 		if r.Seq <= last {
@@ -124,7 +129,7 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 			return fmt.Errorf("projections: status of %s: %w", in, err)
 		}
 	}
-	if moved := last / goalHistoryRun * goalHistoryRun; moved > checkpoint {
+	if moved := last / goalHistoryRun * goalHistoryRun; moved > checkpoint && !db.scratch {
 		if err := moveGoalHistory(a.ctx, tx, moved); err != nil {
 			return fmt.Errorf("projections: goal history: %w", err)
 		}
@@ -406,6 +411,9 @@ func (a *applier) latest(kind, id string) (*prev, error) {
 		return p, nil
 	}
 	p := &prev{}
+	if a.cache.all && kind != "value" {
+		return p, nil
+	}
 	err := a.queryRow("SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
 		kind, id).Scan(&p.state, &p.seq, &p.version)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -530,6 +538,8 @@ func (a *applier) goalOf(e domain.Event, kind, id string, state any) (string, bo
 	// An indicator belongs to the goal it was defined for, for good.
 	if goal, ok := a.cache.goals[e.Aggregate.ID]; ok {
 		return goal, true, nil
+	} else if a.cache.all {
+		return "", false, nil
 	}
 	var goal string
 	err := a.queryRow("SELECT goal FROM history WHERE kind = 'indicator' AND id = ? ORDER BY seq LIMIT 1", e.Aggregate.ID).Scan(&goal)

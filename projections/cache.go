@@ -13,6 +13,10 @@ import "database/sql"
 type applyCache struct {
 	latest map[entity]*prev
 	bytes  int // of the states in latest
+	// all says that latest holds every entity but values the file holds, as it does when it has
+	// been filled from an empty file and never emptied since: an entity it does not hold has no
+	// version, and is not looked for in the file. A rebuild looks for every entity it creates.
+	all    bool
 	status map[string]*indicatorStatus
 	goals  map[string]string // of indicators, which never change goal
 }
@@ -34,8 +38,11 @@ func (c *applyCache) put(key entity, p *prev) {
 	if key.kind == "value" {
 		return
 	}
-	if c.latest == nil || c.bytes > maxCachedBytes {
-		c.latest, c.bytes = map[entity]*prev{}, 0
+	if c.bytes > maxCachedBytes {
+		c.latest, c.bytes, c.all = nil, 0, false
+	}
+	if c.latest == nil {
+		c.latest = map[entity]*prev{}
 	}
 	if old, ok := c.latest[key]; ok {
 		c.bytes -= len(old.state)

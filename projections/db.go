@@ -62,6 +62,9 @@ type DB struct {
 	// before it is complete.
 	index   *versionIndex
 	noIndex bool
+	// scratch: the file is a rebuild's (writeScratch), whose versions are copied into goal_history
+	// once, at the end (settleGoalHistory), rather than every goalHistoryRun sequences.
+	scratch bool
 }
 
 // NewDB returns a DB at path with the defaults.
