@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -17,13 +18,17 @@ var ignored = map[string]bool{"seq": true, "valid_from": true, "decision": true}
 // own output, so their top-level fields are split and compared as they are, without decoding them;
 // a state that does not split plainly is decoded.
 func diff(before, after []byte) (string, error) {
-	b, errb := fields(before)
-	a, erra := fields(after)
+	// A state has a few dozen fields at the most: split into arrays on the stack.
+	var bs, as [32]field
+	b, errb := appendFields(bs[:0], before)
+	a, erra := appendFields(as[:0], after)
 	if errb != nil || erra != nil {
 		return diffDecoded(before, after)
 	}
 	type change struct{ key, before, after []byte }
-	var changes []change
+	var cs [32]change
+	changes := cs[:0]
+	size := 2
 	for _, f := range a {
 		if ignored[string(f.key)] {
 			continue
@@ -31,38 +36,42 @@ func diff(before, after []byte) (string, error) {
 		old := lookup(b, f.key)
 		if !bytes.Equal(old, f.value) {
 			changes = append(changes, change{f.key, old, f.value})
+			size += len(f.key) + len(old) + len(f.value) + 24
 		}
 	}
 	for _, f := range b {
 		if !ignored[string(f.key)] && lookup(a, f.key) == nil {
 			changes = append(changes, change{f.key, f.value, nil})
+			size += len(f.key) + len(f.value) + 24
 		}
 	}
 	slices.SortFunc(changes, func(x, y change) int { return bytes.Compare(x.key, y.key) })
-	out := make([]byte, 0, len(after)+len(before)/2+32)
-	out = append(out, '{')
+	// Sized to fit, and handed over without a copy.
+	var out strings.Builder
+	out.Grow(size)
+	out.WriteByte('{')
 	for i, c := range changes {
 		if i > 0 {
-			out = append(out, ',')
+			out.WriteByte(',')
 		}
-		out = append(out, '"')
-		out = append(out, c.key...)
-		out = append(out, `":{`...)
+		out.WriteByte('"')
+		out.Write(c.key)
+		out.WriteString(`":{`)
 		if c.before != nil {
-			out = append(out, `"before":`...)
-			out = append(out, c.before...)
+			out.WriteString(`"before":`)
+			out.Write(c.before)
 		}
 		if c.after != nil {
 			if c.before != nil {
-				out = append(out, ',')
+				out.WriteByte(',')
 			}
-			out = append(out, `"after":`...)
-			out = append(out, c.after...)
+			out.WriteString(`"after":`)
+			out.Write(c.after)
 		}
-		out = append(out, '}')
+		out.WriteByte('}')
 	}
-	out = append(out, '}')
-	return string(out), nil
+	out.WriteByte('}')
+	return out.String(), nil
 }
 
 // diffDecoded is diff by decoding both states.

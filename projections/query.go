@@ -622,10 +622,12 @@ func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error
 // eachVersion calls fn with each version rows holds, in versionColumns, and closes rows.
 func eachVersion(rows *sql.Rows, fn func(*domain.Version)) error {
 	defer rows.Close()
+	// One of each for all the rows: fn copies what it keeps.
+	var v domain.Version
+	var aggKind, recorded, validFrom, diffJSON, state string
+	var dOrgan, dDate, dPara, dCase sql.NullString
 	for rows.Next() {
-		var v domain.Version
-		var aggKind, recorded, validFrom, diffJSON, state string
-		var dOrgan, dDate, dPara, dCase sql.NullString
+		v = domain.Version{}
 		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
 			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &dOrgan, &dDate, &dPara, &dCase,
 			&v.Reason, &diffJSON, &state); err != nil {
