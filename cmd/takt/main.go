@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	"github.com/taktledger/takt/internal/tune"
 )
 
 func main() {
+	tune.GC()
 	err := run(context.Background(), os.Args[1:])
 	switch {
 	case errors.Is(err, flag.ErrHelp):
