@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/taktledger/takt/domain"
@@ -49,4 +50,17 @@ func publishLog(b *testing.B, n int, event func(i int) domain.Event) *events.Ser
 	}
 	b.Logf("%d events published in %s", n, time.Since(start).Round(time.Millisecond))
 	return srv
+}
+
+// tcpStore reads srv's log over TCP, as takt's commands read a NATS of their own, with a timeout
+// long enough for a fetch of a million events; the connection closes with the benchmark.
+func tcpStore(b *testing.B, srv *events.Server) *events.Store {
+	tcp, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(tcp.Close)
+	s := events.NewStore(tcp)
+	s.Timeout = time.Minute
+	return s
 }

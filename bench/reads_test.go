@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/projections"
 )
 
 // BenchmarkReads times the reads of BenchmarkRebuild — 500 goal trees as of random dates and 500
@@ -45,41 +46,72 @@ func BenchmarkReads(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 
-	r := rand.New(rand.NewPCG(3, 4))
-	const reads = 500
-	tree := make([]time.Duration, reads)
-	history := make([]time.Duration, reads)
-	var treeBytes, historyBytes uint64
-	var m runtime.MemStats
 	b.ResetTimer()
-	for i := range reads {
+	t := timeReads(b, db, ids, true)
+	b.StopTimer()
+	t.report(b)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6, "open-heap-MB")
+}
+
+// reads is how many reads of each kind timeReads times.
+const reads = 500
+
+// readTimes are the durations of the reads timeReads made, and with counted the bytes they
+// allocated.
+type readTimes struct {
+	tree, history           []time.Duration
+	treeBytes, historyBytes uint64
+	counted                 bool
+}
+
+// timeReads times the reads a dashboard and an auditor make, in turns: the goal tree of the period
+// as of a random date in the term, and a random goal's history, each as not read before. With
+// count, it counts the bytes each read allocates (runtime.MemStats.TotalAlloc around it).
+func timeReads(b *testing.B, db *projections.DB, ids []string, count bool) readTimes {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	t := readTimes{tree: make([]time.Duration, reads), history: make([]time.Duration, reads), counted: count}
+	var m runtime.MemStats
+	allocated := func() uint64 {
+		if !count {
+			return 0
+		}
 		runtime.ReadMemStats(&m)
-		allocated := m.TotalAlloc
+		return m.TotalAlloc
+	}
+	for i := range reads {
+		a := allocated()
 		start := time.Now()
 		if _, err := db.Goals(ctx, "bench", domain.GoalFilter{Period: "2023-2026"}, domain.ReadOptions{AsOf: randomDate(r)}); err != nil {
 			b.Fatal(err)
 		}
-		tree[i] = time.Since(start)
-		runtime.ReadMemStats(&m)
-		treeBytes, allocated = treeBytes+m.TotalAlloc-allocated, m.TotalAlloc
+		t.tree[i] = time.Since(start)
+		a2 := allocated()
+		t.treeBytes += a2 - a
 		start = time.Now()
 		if _, err := db.GoalHistory(ctx, "bench", ids[r.IntN(len(ids))], domain.HistoryFilter{}, domain.ReadOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		history[i] = time.Since(start)
-		runtime.ReadMemStats(&m)
-		historyBytes += m.TotalAlloc - allocated
+		t.history[i] = time.Since(start)
+		t.historyBytes += allocated() - a2
 	}
-	b.StopTimer()
-	for _, t := range []struct {
-		name string
-		d    []time.Duration
-	}{{"tree", tree}, {"history", history}} {
-		slices.Sort(t.d)
-		b.ReportMetric(float64(t.d[reads/2].Microseconds())/1000, t.name+"-p50-ms")
-		b.ReportMetric(float64(t.d[reads*99/100].Microseconds())/1000, t.name+"-p99-ms")
+	return t
+}
+
+// report reports the p50 and p99 of both kinds of read, and the bytes they allocated if counted.
+func (t readTimes) report(b *testing.B) {
+	reportPercentiles(b, "tree", t.tree)
+	reportPercentiles(b, "history", t.history)
+	if t.counted {
+		b.ReportMetric(float64(t.treeBytes)/reads/1e6, "tree-MB")
+		b.ReportMetric(float64(t.historyBytes)/reads/1e6, "history-MB")
 	}
-	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6, "open-heap-MB")
-	b.ReportMetric(float64(treeBytes)/reads/1e6, "tree-MB")
-	b.ReportMetric(float64(historyBytes)/reads/1e6, "history-MB")
+}
+
+// reportPercentiles reports the p50 and p99 of ds, in milliseconds, as name-p50-ms and name-p99-ms.
+func reportPercentiles(b *testing.B, name string, ds []time.Duration) {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, name+"-p50-ms")
+	b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds())/1000, name+"-p99-ms")
 }

@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/taktledger/takt/domain"
-	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/projections"
 )
 
@@ -30,13 +27,7 @@ func BenchmarkRebuild(b *testing.B) {
 	ids := goalIDs(records)
 	records = nil
 
-	tcp, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tcp.Close()
-	reader := events.NewStore(tcp)
-	reader.Timeout = time.Minute
+	reader := tcpStore(b, srv)
 	path := filepath.Join(b.TempDir(), "bench.db")
 	var took time.Duration
 	var cpu time.Duration
@@ -59,26 +50,10 @@ func BenchmarkRebuild(b *testing.B) {
 
 	db := openDB(b, path)
 	defer db.Close()
-	r := rand.New(rand.NewPCG(3, 4))
-	date := func() domain.Date { return randomDate(r) }
-	const reads = 500
-	tree := make([]time.Duration, reads)
-	history := make([]time.Duration, reads)
-	for i := range reads {
-		start := time.Now()
-		if _, err := db.Goals(ctx, "bench", domain.GoalFilter{Period: "2023-2026"}, domain.ReadOptions{AsOf: date()}); err != nil {
-			b.Fatal(err)
-		}
-		tree[i] = time.Since(start)
-		start = time.Now()
-		if _, err := db.GoalHistory(ctx, "bench", ids[r.IntN(len(ids))], domain.HistoryFilter{}, domain.ReadOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		history[i] = time.Since(start)
-	}
+	timeReads(b, db, ids, false).report(b)
 	// A dashboard asks for the same tree again and again: the second read of a tree comes from the cache.
 	cached := make([]time.Duration, reads)
-	same := date()
+	same := randomDate(rand.New(rand.NewPCG(5, 6)))
 	for i := range reads {
 		start := time.Now()
 		if _, err := db.Goals(ctx, "bench", domain.GoalFilter{Period: "2023-2026"}, domain.ReadOptions{AsOf: same}); err != nil {
@@ -86,14 +61,7 @@ func BenchmarkRebuild(b *testing.B) {
 		}
 		cached[i] = time.Since(start)
 	}
-	for _, m := range []struct {
-		name string
-		d    []time.Duration
-	}{{"tree", tree}, {"history", history}, {"tree-again", cached}} {
-		slices.Sort(m.d)
-		b.ReportMetric(float64(m.d[reads/2].Microseconds())/1000, m.name+"-p50-ms")
-		b.ReportMetric(float64(m.d[reads*99/100].Microseconds())/1000, m.name+"-p99-ms")
-	}
+	reportPercentiles(b, "tree-again", cached)
 	b.Logf("%d goals; reads as of random dates in 2023–2026", len(ids))
 }
 

@@ -11,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/taktledger/takt/audit"
 	"github.com/taktledger/takt/domain"
-	"github.com/taktledger/takt/events"
 	"github.com/taktledger/takt/projections"
 )
 
@@ -54,13 +52,7 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer tree.Close()
-	tcp, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tcp.Close()
-	reader := events.NewStore(tcp)
-	reader.Timeout = time.Minute
+	reader := tcpStore(b, srv)
 	every := uint64(n / 10)
 	batch := make([]domain.Record, 0, 1000)
 	flush := func() error {
