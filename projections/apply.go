@@ -503,19 +503,14 @@ var goalHistoryRun uint64 = 65536
 // moveGoalHistory copies the versions up to seq noted in goal_history_recent from history into
 // goal_history, in the order of its key, so that each goal's pages are written once for them all.
 func moveGoalHistory(ctx context.Context, tx *sql.Tx, seq uint64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history SELECT r.goal, `+goalHistoryColumns+`
-		FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
+	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history SELECT r.goal, h.seq, h.kind, h.id, `+packedMeta("h")+`,
+		h.diff, h.state FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
 		WHERE r.seq <= ? ORDER BY r.goal, r.seq, r.kind, r.id`, seq); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, "DELETE FROM goal_history_recent WHERE seq <= ?", seq)
 	return err
 }
-
-// goalHistoryColumns are the columns of history that goal_history holds, after the goal.
-const goalHistoryColumns = `h.seq, h.kind, h.id, h.version, h.agg_kind, h.agg_id, h.event_id, h.event_type, h.actor,
-	h.organ, h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason,
-	h.diff, h.state`
 
 // goalOf returns the goal in whose history a version belongs, if any: a goal's own versions, its
 // indicators' and commitments', and the targets and corrections of its indicators.

@@ -706,15 +706,17 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		// Every version in goal_history comes before every one noted in goal_history_recent.
 		var read versionChunks
 		for _, q := range []string{
-			`SELECT ` + versionColumns + ` FROM goal_history h WHERE h.goal = ? AND h.seq <= ? ORDER BY h.goal, h.seq, h.kind, h.id`,
-			`SELECT ` + versionColumns + ` FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id
-				AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ? ORDER BY r.seq, r.kind, r.id`,
+			`SELECT seq, kind, id, meta, diff, state FROM goal_history WHERE goal = ? AND seq <= ?
+				ORDER BY goal, seq, kind, id`,
+			`SELECT h.seq, h.kind, h.id, ` + packedMeta("h") + `, h.diff, h.state FROM goal_history_recent r
+				JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ?
+				ORDER BY r.seq, r.kind, r.id`,
 		} {
 			rows, err := r.tx.QueryContext(r.ctx, q, id, r.known)
 			if err != nil {
 				return err
 			}
-			if err := eachVersion(rows, read.add); err != nil {
+			if err := eachPackedVersion(rows, read.add); err != nil {
 				return err
 			}
 		}

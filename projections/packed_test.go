@@ -1,0 +1,67 @@
+package projections
+
+import (
+	"database/sql"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// What SQLite packs, unpackMeta reads back as the columns were, whatever their text: digits,
+// colons, dashes, multi-byte letters, control characters, nothing at all; with a decision or
+// without.
+func TestPackedMetaUnpacks(t *testing.T) {
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE h (seq INTEGER, kind TEXT, id TEXT, version INTEGER, agg_kind TEXT, agg_id TEXT,
+		event_id TEXT, event_type TEXT, actor TEXT, organ TEXT, period TEXT, recorded_at TEXT, valid_from TEXT,
+		decision_organ TEXT, meeting_date TEXT, paragraph TEXT, case_number TEXT, reason TEXT, diff TEXT, state TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	word := func() string {
+		return []string{"", "-", ":", "12:", "3:abc", "kf", "Barn- och utbildningsnämnden", "§ 12", "KS 2023/123",
+			"rad\nbryt", "\x00\x1f", "ö:ä-å", "😀", "--"}[r.IntN(14)]
+	}
+	for seq := range 500 {
+		want := domain.Version{Seq: uint64(seq + 1), Kind: word(), ID: word(), Version: r.IntN(200) + 1,
+			Aggregate: domain.Ref{Kind: domain.Kind(word()), ID: word()}, EventID: word(), EventType: word(), Actor: word(),
+			Organ: word(), Period: word(), ValidFrom: domain.Date(word()), Reason: word(),
+			Diff: domain.Diff(`{}`), State: []byte(`{}`)}
+		want.RecordedAt = time.Date(2023, 1, 1, 8, 0, 0, r.IntN(1e9), time.UTC).Add(time.Duration(r.IntN(4*365*24)) * time.Hour)
+		var dOrgan, dDate, dPara, dCase any
+		if r.IntN(2) == 0 {
+			want.Decision = &domain.DecisionRef{Organ: word(), MeetingDate: domain.Date(word()), Paragraph: word(), CaseNumber: word()}
+			dOrgan, dDate, dPara, dCase = want.Decision.Organ, string(want.Decision.MeetingDate), want.Decision.Paragraph, want.Decision.CaseNumber
+		}
+		if _, err := db.Exec(`INSERT INTO h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')`,
+			want.Seq, want.Kind, want.ID, want.Version, string(want.Aggregate.Kind), want.Aggregate.ID, want.EventID,
+			want.EventType, want.Actor, want.Organ, want.Period, formatTime(want.RecordedAt), string(want.ValidFrom),
+			dOrgan, dDate, dPara, dCase, want.Reason); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Query(`SELECT h.seq, h.kind, h.id, `+packedMeta("h")+`, h.diff, h.state FROM h WHERE seq = ?`, want.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []domain.Version
+		if err := eachPackedVersion(rows, func(v *domain.Version) { got = append(got, *v) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+			t.Fatalf("unpacked\n%#v\nwant\n%#v", got, want)
+		}
+	}
+	for _, bad := range []string{"", "1:", "x:abc", "-5:abc", "2:a", "99999999999999999999:a"} {
+		if err := unpackMeta(&domain.Version{}, bad); err == nil {
+			t.Errorf("unpackMeta(%q): no error", bad)
+		}
+	}
+}
