@@ -255,7 +255,37 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+// parseTime parses a recording time as formatTime writes it: its fixed width is read digit by
+// digit, a tenth of what time.Parse takes, which a goal's history does a thousand times a read.
+// Anything else is left to time.Parse.
+func parseTime(s string) (time.Time, error) {
+	if len(s) != len(timeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+		s[19] != '.' || s[29] != 'Z' {
+		return time.Parse(timeLayout, s)
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day, hour, minute, sec, nsec := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 29)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+		sec < 0 || sec > 59 || nsec < 0 {
+		return time.Parse(timeLayout, s)
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day {
+		// A day the month does not have: time.Parse says so.
+		return time.Parse(timeLayout, s)
+	}
+	return t, nil
+}
 
 func (a *applier) record(r domain.Record) error {
 	if r.Err != nil {

@@ -65,3 +65,26 @@ func TestPackedMetaUnpacks(t *testing.T) {
 		}
 	}
 }
+
+// parseTime reads what formatTime writes as time.Parse does, and refuses what time.Parse refuses.
+func TestParseTimeAsTimeParse(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 10000 {
+		want := time.Date(1990+r.IntN(80), time.Month(1+r.IntN(12)), 1+r.IntN(31), r.IntN(24), r.IntN(60), r.IntN(60),
+			r.IntN(1e9), time.UTC)
+		s := formatTime(want)
+		got, err := parseTime(s)
+		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Fatalf("parseTime(%s) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "2024-02-30T10:00:00.000000000Z", "2024-13-01T10:00:00.000000000Z",
+		"2024-01-01T24:00:00.000000000Z", "2024-01-01T10:00:00.00000000xZ", "2024-01-01 10:00:00.000000000Z",
+		"2024-01-01T10:00:00Z", "+024-01-01T10:00:00.000000000Z"} {
+		got, err := parseTime(s)
+		want, werr := time.Parse(timeLayout, s)
+		if (err == nil) != (werr == nil) || !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, %v; time.Parse: %v, %v", s, got, err, want, werr)
+		}
+	}
+}
