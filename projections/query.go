@@ -649,10 +649,15 @@ func eachVersion(rows *sql.Rows, fn func(*domain.Version)) error {
 
 // versionChunks gathers versions in chunks that are never copied as more arrive, and hands them
 // over in one slice: a goal's thousand versions are neither counted first nor copied over and
-// over as a slice grows.
+// over as a slice grows. Given the number of versions expected, the first chunk holds them all and
+// is handed over as it is.
 type versionChunks struct {
 	chunks [][]domain.Version
 	n      int
+}
+
+func (c *versionChunks) expect(n int) {
+	c.chunks = append(c.chunks[:0], make([]domain.Version, 0, n))
 }
 
 func (c *versionChunks) add(v *domain.Version) {
@@ -704,7 +709,11 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		// Values as reported are the indicator's (GET /indicators/{id}). goal_history holds them
 		// together, in the order recorded.
 		// Every version in goal_history comes before every one noted in goal_history_recent.
+		// As many as the goal's history had when it was last read, and a few more: a history only grows.
 		var read versionChunks
+		if n, ok := db.historySizes.Load(id); ok {
+			read.expect(n.(int) + 32)
+		}
 		for _, q := range []string{
 			`SELECT seq, kind, id, meta, diff, state FROM goal_history WHERE goal = ? AND seq <= ?
 				ORDER BY goal, seq, kind, id`,
@@ -721,8 +730,10 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 			}
 		}
 		if out = read.slice(); len(out) == 0 {
+			db.historySizes.Delete(id)
 			return domain.NotFound("id", "Goal %s does not exist.", id)
 		}
+		db.historySizes.Store(id, len(out))
 		validTo(out)
 		out = slices.DeleteFunc(out, func(v domain.Version) bool {
 			return (filter.From != "" && v.ValidFrom < filter.From) || (filter.To != "" && v.ValidFrom > filter.To)
