@@ -262,9 +262,10 @@ func (d Diff) MarshalJSON() ([]byte, error) {
 	return d, nil
 }
 
-// UnmarshalJSON keeps a copy of data.
+// UnmarshalJSON keeps a copy of data, in memory of its own: a Diff read from a projection may
+// share the memory of what the driver read.
 func (d *Diff) UnmarshalJSON(data []byte) error {
-	*d = append((*d)[:0], data...)
+	*d = append(Diff(nil), data...)
 	return nil
 }
 

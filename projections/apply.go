@@ -129,7 +129,7 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 			return fmt.Errorf("projections: status of %s: %w", in, err)
 		}
 	}
-	if moved := last / goalHistoryRun * goalHistoryRun; moved > checkpoint && !db.scratch {
+	if moved := last / goalHistoryRun * goalHistoryRun; moved > checkpoint {
 		if err := moveGoalHistory(a.ctx, tx, moved); err != nil {
 			return fmt.Errorf("projections: goal history: %w", err)
 		}

@@ -28,7 +28,8 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	db := NewDB(tmp)
 	db.Tenant, db.noIndex = tenant, true
 	if err := db.Open(ctx); err != nil {
-		return 0, err
+		removeDB(tmp)
+		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
 	}
 	build, err := db.deferIndexes(ctx)
 	if err == nil {
@@ -41,9 +42,6 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 		// that many records touch once rather than once per 500 records.
 		p.BatchSize = 20000
 		seq, err = p.CatchUp(ctx)
-	}
-	if err == nil {
-		err = db.settleGoalHistory(ctx)
 	}
 	if err == nil {
 		err = build(ctx)
@@ -65,13 +63,18 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	// A write-ahead log left beside path belongs to the old file; it must never be applied to the new.
 	for _, suffix := range []string{"-wal", "-shm"} {
 		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return 0, err
+			removeDB(tmp)
+			return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
 		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return 0, err
+		removeDB(tmp)
+		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
 	}
-	return seq, syncFile(filepath.Dir(path))
+	if err := syncFile(filepath.Dir(path)); err != nil {
+		return seq, fmt.Errorf("projections: rebuild %s: the new file is in place, but its directory could not be synced: %w", tenant, err)
+	}
+	return seq, nil
 }
 
 // writeScratch sets the writer of a file that nothing reads before it is complete, and that is
@@ -79,14 +82,12 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 // in memory (a bad record's batch is still rolled back), no syncs, and a cache of 512 MiB, so that
 // a commit writes each page the batch changed once, into the file, and nothing else. In WAL mode
 // each such page was written twice, to the log and back, with a checksum: a quarter of a rebuild.
-// The file is mapped, so that building the indexes at the end, and copying the versions into
-// goal_history, read history in place. Versions are copied into goal_history once, at the end.
+// The file is mapped, so that building the indexes at the end reads history in place.
 func (db *DB) writeScratch(ctx context.Context) error {
 	if err := db.journalMode(ctx, "memory"); err != nil {
 		return err
 	}
 	_, err := db.write.ExecContext(ctx, "PRAGMA synchronous = OFF; PRAGMA cache_size = -524288; PRAGMA mmap_size = 68719476736")
-	db.scratch = true
 	return err
 }
 
