@@ -65,9 +65,6 @@ type DB struct {
 	// before it is complete.
 	index   *versionIndex
 	noIndex bool
-	// scratch: the file is a rebuild's (writeScratch), whose versions are copied into goal_history
-	// once, at the end (settleGoalHistory), rather than every goalHistoryRun sequences.
-	scratch bool
 }
 
 // NewDB returns a DB at path with the defaults.
@@ -241,7 +238,11 @@ func (db *DB) openReadOnly(ctx context.Context, params map[string]string) (err e
 	if db.readers, err = sql.Open(readerDriver, dsn(db.Path, r)); err != nil {
 		return err
 	}
-	if err := db.loadProgress(ctx, db.readers); err == nil {
+	err = db.sameSchema(ctx)
+	if err == nil {
+		err = db.loadProgress(ctx, db.readers)
+	}
+	if err == nil {
 		err = db.loadIndex(ctx, db.readers)
 	}
 	if err != nil {
@@ -263,6 +264,26 @@ func (db *DB) Close() error {
 		db.write = nil
 	}
 	return errors.Join(errs...)
+}
+
+// sameSchema refuses a file opened read-only whose migrations are not this takt's: it would read
+// tables that are not there, or compare as different from a rebuild only for its schema. The
+// process that writes the file brings it up to date when it opens it.
+func (db *DB) sameSchema(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.readers.QueryRowContext(ctx, "SELECT count(*) FROM migrations").Scan(&have); err != nil {
+		return fmt.Errorf("projections: %s: %w", db.Path, err)
+	}
+	if have != len(names) {
+		return fmt.Errorf("projections: %s has %d of this takt's %d migrations: it is brought up to date when "+
+			"a takt of this version opens it to write (takt serve, or an offline command while no server runs)",
+			db.Path, have, len(names))
+	}
+	return nil
 }
 
 // migrate applies the embedded migrations not yet recorded in the migrations table, each in its

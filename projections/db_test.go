@@ -1,9 +1,11 @@
 package projections_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/taktledger/takt/domain"
@@ -42,5 +44,33 @@ func TestDBOpen(t *testing.T) {
 	}
 	if ps, err := ts.Periods(ctx, tenant, domain.ReadOptions{}); err != nil || len(ps) != 0 {
 		t.Errorf("periods of an empty projection: %v %v", ps, err)
+	}
+}
+
+// A file opened read-only, as takt check and takt history open a live server's, must have this
+// takt's schema: one a release behind is refused with a reason, not read or compared as it is.
+func TestReadOnlyRefusesAnotherSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.db")
+	MustOpenDB(t, path).Close()
+	ro := projections.NewDB(path)
+	ro.Tenant, ro.ReadOnly = tenant, true
+	if err := ro.Open(context.Background()); err != nil {
+		t.Fatalf("this takt's file: %v", err)
+	}
+	ro.Close()
+
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("DELETE FROM migrations WHERE version = (SELECT max(version) FROM migrations)"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	ro = projections.NewDB(path)
+	ro.Tenant, ro.ReadOnly = tenant, true
+	err = ro.Open(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "migrations") {
+		t.Fatalf("a file a migration behind: %v, want it refused", err)
 	}
 }
