@@ -526,16 +526,19 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 	return nil
 }
 
-// goalHistoryRun is how many sequences goal_history_recent gathers before its versions are copied
-// into goal_history (migration 0007). A variable for the tests.
+// goalHistoryRun is how many sequences goal_history_recent gathers before its versions are packed
+// into goal_history (migrations 0007 and 0009). A variable for the tests.
 var goalHistoryRun uint64 = 65536
 
-// moveGoalHistory copies the versions up to seq noted in goal_history_recent from history into
-// goal_history, in the order of its key, so that each goal's pages are written once for them all.
+// moveGoalHistory packs the versions up to seq noted in goal_history_recent from history into
+// goal_history: a block for each goal and each run of goalHistoryRun sequences, whatever the
+// batches were, its versions in the order recorded.
 func moveGoalHistory(ctx context.Context, tx *sql.Tx, seq uint64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history SELECT r.goal, h.seq, h.kind, h.id, `+packedMeta("h")+`,
-		h.diff, h.state FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
-		WHERE r.seq <= ? ORDER BY r.goal, r.seq, r.kind, r.id`, seq); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history (goal, first, last, versions)
+		SELECT r.goal, min(r.seq), max(r.seq), group_concat(`+packedVersion("h")+`, '' ORDER BY r.seq, r.kind, r.id)
+		FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
+		WHERE r.seq <= ? GROUP BY r.goal, (r.seq - 1) / ? ORDER BY r.goal, (r.seq - 1) / ?`,
+		seq, goalHistoryRun, goalHistoryRun); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, "DELETE FROM goal_history_recent WHERE seq <= ?", seq)

@@ -72,6 +72,11 @@ func NewDB(path string) *DB {
 	return &DB{Path: path, Now: time.Now, WaitTimeout: 10 * time.Second, ReadConns: 4, Logger: slog.Default()}
 }
 
+// readStatements is how many statements a read connection keeps prepared for the next read: the
+// queries are a few dozen texts, and SQLite compiled a goal history's twice each time, a fifth of
+// the read.
+const readStatements = "64"
+
 func dsn(path string, params map[string]string) string {
 	v := url.Values{}
 	for k, p := range params {
@@ -134,7 +139,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("projections: %s: goal history: %w", db.Path, err)
 	}
 
-	r := map[string]string{"_query_only": "true"}
+	r := map[string]string{"_query_only": "true", "_stmt_cache_size": readStatements}
 	for k, v := range params {
 		r[k] = v
 	}
@@ -234,7 +239,7 @@ func init() {
 
 // openReadOnly opens the read pool alone, on a file another process writes.
 func (db *DB) openReadOnly(ctx context.Context, params map[string]string) (err error) {
-	r := map[string]string{"mode": "ro", "_busy_timeout": params["_busy_timeout"]}
+	r := map[string]string{"mode": "ro", "_busy_timeout": params["_busy_timeout"], "_stmt_cache_size": readStatements}
 	if db.readers, err = sql.Open(readerDriver, dsn(db.Path, r)); err != nil {
 		return err
 	}

@@ -1,27 +1,27 @@
 package projections
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/taktledger/takt/domain"
 )
 
-// metaColumns are the columns of history that goal_history keeps packed in its meta column, in
-// order (migration 0008).
-var metaColumns = [...]string{"version", "agg_kind", "agg_id", "event_id", "event_type", "actor", "organ", "period",
-	"recorded_at", "valid_from", "decision_organ", "meeting_date", "paragraph", "case_number", "reason"}
+// versionFields are the columns of history a version is packed from in goal_history, in order
+// (migration 0009).
+var versionFields = [...]string{"seq", "kind", "id", "version", "agg_kind", "agg_id", "event_id", "event_type", "actor",
+	"organ", "period", "recorded_at", "valid_from", "decision_organ", "meeting_date", "paragraph", "case_number",
+	"reason", "diff", "state"}
 
-// packedMeta is the SQL expression that packs the metaColumns of the history row t into one text:
-// each as its length in bytes, a colon and its text, or a dash for NULL. A goal's history is read
-// as six columns a row rather than twenty, and its fields share one string rather than seventeen.
-func packedMeta(t string) string {
-	parts := make([]string, len(metaColumns))
-	for i, c := range metaColumns {
+// packedVersion is the SQL expression that packs the versionFields of the history row t into one
+// text: each as its length in bytes, a colon and its text, or a dash for NULL. Versions packed one
+// after the other are a block of goal_history, read as one column of one row and split by
+// unpackVersions into versions whose fields share its memory.
+func packedVersion(t string) string {
+	parts := make([]string, len(versionFields))
+	for i, c := range versionFields {
 		parts[i] = fmt.Sprintf("CASE WHEN %[1]s.%[2]s IS NULL THEN '-' ELSE length(CAST(%[1]s.%[2]s AS BLOB)) || ':' || %[1]s.%[2]s END", t, c)
 	}
 	return strings.Join(parts, " || ")
@@ -29,61 +29,71 @@ func packedMeta(t string) string {
 
 var errPacked = errors.New("projections: a packed version that does not unpack")
 
-// unpackMeta sets the fields of v that meta packs. They share meta's memory.
-func unpackMeta(v *domain.Version, meta string) error {
-	var f [len(metaColumns)]string
-	var null [len(metaColumns)]bool
-	for i := range f {
-		if strings.HasPrefix(meta, "-") {
-			null[i], meta = true, meta[1:]
-			continue
-		}
-		colon := strings.IndexByte(meta, ':')
-		if colon < 1 {
-			return errPacked
-		}
-		n, err := strconv.Atoi(meta[:colon])
-		if err != nil || n < 0 || colon+1+n > len(meta) {
-			return errPacked
-		}
-		f[i], meta = meta[colon+1:colon+1+n], meta[colon+1+n:]
-	}
-	if meta != "" {
-		return errPacked
-	}
-	version, err := strconv.Atoi(f[0])
-	if err != nil {
-		return errPacked
-	}
-	v.Version, v.Aggregate = version, domain.Ref{Kind: domain.Kind(f[1]), ID: f[2]}
-	v.EventID, v.EventType, v.Actor, v.Organ, v.Period = f[3], f[4], f[5], f[6], f[7]
-	v.RecordedAt, _ = parseTime(f[8])
-	v.ValidFrom = domain.Date(f[9])
-	if !null[10] {
-		v.Decision = &domain.DecisionRef{Organ: f[10], MeetingDate: domain.Date(f[11]), Paragraph: f[12], CaseNumber: f[13]}
-	}
-	v.Reason = f[14]
-	return nil
-}
-
-// eachPackedVersion calls fn with each version rows holds as seq, kind, id, packed meta, diff and
-// state, and closes rows.
-func eachPackedVersion(rows *sql.Rows, fn func(*domain.Version)) error {
-	defer rows.Close()
-	// One of each for all the rows: fn copies what it keeps.
+// unpackVersions calls fn with each version packed in s, in order, until one recorded after
+// known, and reports whether it met one. The versions' strings share s's memory; fn copies what it
+// keeps of the version, which is reused.
+func unpackVersions(s string, known uint64, fn func(*domain.Version)) (after bool, err error) {
 	var v domain.Version
-	var meta, diffJSON, state string
-	for rows.Next() {
-		v = domain.Version{}
-		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &meta, &diffJSON, &state); err != nil {
-			return err
+	var f [len(versionFields)]string
+	var null [len(versionFields)]bool
+	for s != "" {
+		for i := range f {
+			if f[i], null[i], s, err = nextField(s); err != nil {
+				return false, err
+			}
 		}
-		if err := unpackMeta(&v, meta); err != nil {
-			return fmt.Errorf("%s %s seq %d: %w", v.Kind, v.ID, v.Seq, err)
+		seq, ok := digits(f[0])
+		if !ok {
+			return false, errPacked
 		}
-		// Served as stored: a diff is not decoded to be encoded again.
-		v.Diff, v.State = domain.Diff(bytesOf(diffJSON)), json.RawMessage(bytesOf(state))
+		if seq > known {
+			return true, nil
+		}
+		version, ok := digits(f[3])
+		if !ok {
+			return false, errPacked
+		}
+		v = domain.Version{Seq: seq, Kind: f[1], ID: f[2], Version: int(version),
+			Aggregate: domain.Ref{Kind: domain.Kind(f[4]), ID: f[5]}, EventID: f[6], EventType: f[7], Actor: f[8],
+			Organ: f[9], Period: f[10], ValidFrom: domain.Date(f[12]), Reason: f[17],
+			// Served as stored: a diff is not decoded to be encoded again.
+			Diff: domain.Diff(bytesOf(f[18])), State: json.RawMessage(bytesOf(f[19]))}
+		v.RecordedAt, _ = parseTime(f[11])
+		if !null[13] {
+			v.Decision = &domain.DecisionRef{Organ: f[13], MeetingDate: domain.Date(f[14]), Paragraph: f[15], CaseNumber: f[16]}
+		}
 		fn(&v)
 	}
-	return rows.Err()
+	return false, nil
+}
+
+// nextField splits the first packed field off s: its text, or null, and what follows it.
+func nextField(s string) (text string, null bool, rest string, err error) {
+	if strings.HasPrefix(s, "-") {
+		return "", true, s[1:], nil
+	}
+	colon := strings.IndexByte(s, ':')
+	if colon < 1 || colon > 10 {
+		return "", false, "", errPacked
+	}
+	n, ok := digits(s[:colon])
+	if !ok || uint64(len(s)-colon-1) < n {
+		return "", false, "", errPacked
+	}
+	return s[colon+1 : colon+1+int(n)], false, s[colon+1+int(n):], nil
+}
+
+// digits reads s as a number of at most 19 decimal digits.
+func digits(s string) (uint64, bool) {
+	if s == "" || len(s) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(s[i]-'0')
+	}
+	return n, true
 }

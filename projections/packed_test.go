@@ -4,16 +4,17 @@ import (
 	"database/sql"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/taktledger/takt/domain"
 )
 
-// What SQLite packs, unpackMeta reads back as the columns were, whatever their text: digits,
+// What SQLite packs, unpackVersions reads back as the columns were, whatever their text: digits,
 // colons, dashes, multi-byte letters, control characters, nothing at all; with a decision or
-// without.
-func TestPackedMetaUnpacks(t *testing.T) {
+// without; a version alone and a block of them; up to the sequence it is known at.
+func TestPackedVersionsUnpack(t *testing.T) {
 	db, err := sql.Open("sqlite3", ":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -30,38 +31,53 @@ func TestPackedMetaUnpacks(t *testing.T) {
 		return []string{"", "-", ":", "12:", "3:abc", "kf", "Barn- och utbildningsnämnden", "§ 12", "KS 2023/123",
 			"rad\nbryt", "\x00\x1f", "ö:ä-å", "😀", "--"}[r.IntN(14)]
 	}
+	var all []domain.Version
 	for seq := range 500 {
 		want := domain.Version{Seq: uint64(seq + 1), Kind: word(), ID: word(), Version: r.IntN(200) + 1,
 			Aggregate: domain.Ref{Kind: domain.Kind(word()), ID: word()}, EventID: word(), EventType: word(), Actor: word(),
 			Organ: word(), Period: word(), ValidFrom: domain.Date(word()), Reason: word(),
-			Diff: domain.Diff(`{}`), State: []byte(`{}`)}
+			Diff: domain.Diff(`{"title":{"before":"` + word() + `"}}`), State: []byte(`{"id":"` + word() + `"}`)}
 		want.RecordedAt = time.Date(2023, 1, 1, 8, 0, 0, r.IntN(1e9), time.UTC).Add(time.Duration(r.IntN(4*365*24)) * time.Hour)
 		var dOrgan, dDate, dPara, dCase any
 		if r.IntN(2) == 0 {
 			want.Decision = &domain.DecisionRef{Organ: word(), MeetingDate: domain.Date(word()), Paragraph: word(), CaseNumber: word()}
 			dOrgan, dDate, dPara, dCase = want.Decision.Organ, string(want.Decision.MeetingDate), want.Decision.Paragraph, want.Decision.CaseNumber
 		}
-		if _, err := db.Exec(`INSERT INTO h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')`,
+		if _, err := db.Exec(`INSERT INTO h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			want.Seq, want.Kind, want.ID, want.Version, string(want.Aggregate.Kind), want.Aggregate.ID, want.EventID,
 			want.EventType, want.Actor, want.Organ, want.Period, formatTime(want.RecordedAt), string(want.ValidFrom),
-			dOrgan, dDate, dPara, dCase, want.Reason); err != nil {
+			dOrgan, dDate, dPara, dCase, want.Reason, string(want.Diff), string(want.State)); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.Query(`SELECT h.seq, h.kind, h.id, `+packedMeta("h")+`, h.diff, h.state FROM h WHERE seq = ?`, want.Seq)
+		rows, err := db.Query(`SELECT `+packedVersion("h")+` FROM h WHERE seq = ?`, want.Seq)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got []domain.Version
-		if err := eachPackedVersion(rows, func(v *domain.Version) { got = append(got, *v) }); err != nil {
+		if err := eachPacked(rows, want.Seq, func(v *domain.Version) { got = append(got, *v) }); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 			t.Fatalf("unpacked\n%#v\nwant\n%#v", got, want)
 		}
+		all = append(all, want)
 	}
-	for _, bad := range []string{"", "1:", "x:abc", "-5:abc", "2:a", "99999999999999999999:a"} {
-		if err := unpackMeta(&domain.Version{}, bad); err == nil {
-			t.Errorf("unpackMeta(%q): no error", bad)
+	var block string
+	if err := db.QueryRow(`SELECT group_concat(` + packedVersion("h") + `, '' ORDER BY seq) FROM h`).Scan(&block); err != nil {
+		t.Fatal(err)
+	}
+	for _, known := range []uint64{0, 1, 250, 499, 500, 1000} {
+		var got []domain.Version
+		after, err := unpackVersions(block, known, func(v *domain.Version) { got = append(got, *v) })
+		want := all[:min(known, 500)]
+		if err != nil || after != (known < 500) || !reflect.DeepEqual(got, want) && len(want) > 0 {
+			t.Fatalf("known at %d: %d versions, after %v, %v; want %d", known, len(got), after, err, len(want))
+		}
+	}
+	for _, bad := range []string{"1:", "x:abc", "-5:abc", "2:a", "99999999999999999999:a", "1:1", strings.Repeat("-", 20),
+		"1:x" + strings.Repeat("-", 19), block[:len(block)-1]} {
+		if _, err := unpackVersions(bad, 1000, func(*domain.Version) {}); err == nil {
+			t.Errorf("unpackVersions(%.40q): no error", bad)
 		}
 	}
 }

@@ -372,23 +372,37 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 		t.Fatalf("incremental and rebuilt projections differ:\n%s", diff)
 	}
 
-	// A file made before goal_history, and one whose goal_history holds its versions' columns as
-	// migration 0007 laid them out, brought up to date by the migrations, are the same too.
+	// A file made before goal_history, and ones whose goal_history holds a row a version, its columns
+	// as migration 0007 laid them out or packed as 0008 did, brought up to date by the migrations,
+	// are the same too. Those rows are the versions not noted in goal_history_recent, each in the
+	// history of the goal migration 0007 found for it.
+	layout0007 := `CREATE TABLE goal_history_0007 (goal TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+		id TEXT NOT NULL, version INTEGER NOT NULL, agg_kind TEXT NOT NULL, agg_id TEXT NOT NULL, event_id TEXT NOT NULL,
+		event_type TEXT NOT NULL, actor TEXT NOT NULL, organ TEXT NOT NULL, period TEXT NOT NULL, recorded_at TEXT NOT NULL,
+		valid_from TEXT NOT NULL, decision_organ TEXT, meeting_date TEXT, paragraph TEXT, case_number TEXT,
+		reason TEXT NOT NULL, diff TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (goal, seq, kind, id)) WITHOUT ROWID;
+		INSERT INTO goal_history_0007 SELECT g.goal, h.seq, h.kind, h.id, h.version, h.agg_kind, h.agg_id, h.event_id,
+			h.event_type, h.actor, h.organ, h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date,
+			h.paragraph, h.case_number, h.reason, h.diff, h.state
+			FROM (SELECT seq, kind, id, id AS goal FROM history WHERE kind = 'goal'
+				UNION ALL SELECT seq, kind, id, goal FROM history WHERE kind IN ('indicator', 'commitment')
+				UNION ALL SELECT t.seq, t.kind, t.id, i.goal FROM history t
+					JOIN history i ON i.kind = 'indicator' AND i.id = t.agg_id AND i.version = 1
+					WHERE t.agg_kind = 'indicator' AND t.event_type IN ('indicator.target_set', 'indicator.value_corrected')
+					AND t.kind NOT IN ('indicator', 'commitment', 'goal')) g
+			JOIN history h ON h.kind = g.kind AND h.id = g.id AND h.seq = g.seq
+			WHERE NOT EXISTS (SELECT 1 FROM goal_history_recent r WHERE r.seq = g.seq AND r.kind = g.kind AND r.id = g.id);
+		DROP TABLE goal_history;
+		ALTER TABLE goal_history_0007 RENAME TO goal_history;`
+	packed0008, err := os.ReadFile("migrations/0008_goal_history_packed.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, undo := range map[string]string{
 		"before goal_history": `DROP TABLE goal_history; DROP TABLE goal_history_recent;
-			DELETE FROM migrations WHERE name LIKE '0007_%' OR name LIKE '0008_%'`,
-		"goal_history unpacked": `CREATE TABLE goal_history_0007 (goal TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
-			id TEXT NOT NULL, version INTEGER NOT NULL, agg_kind TEXT NOT NULL, agg_id TEXT NOT NULL, event_id TEXT NOT NULL,
-			event_type TEXT NOT NULL, actor TEXT NOT NULL, organ TEXT NOT NULL, period TEXT NOT NULL, recorded_at TEXT NOT NULL,
-			valid_from TEXT NOT NULL, decision_organ TEXT, meeting_date TEXT, paragraph TEXT, case_number TEXT,
-			reason TEXT NOT NULL, diff TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (goal, seq, kind, id)) WITHOUT ROWID;
-			INSERT INTO goal_history_0007 SELECT g.goal, h.seq, h.kind, h.id, h.version, h.agg_kind, h.agg_id, h.event_id,
-				h.event_type, h.actor, h.organ, h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date,
-				h.paragraph, h.case_number, h.reason, h.diff, h.state
-				FROM goal_history g JOIN history h ON h.kind = g.kind AND h.id = g.id AND h.seq = g.seq;
-			DROP TABLE goal_history;
-			ALTER TABLE goal_history_0007 RENAME TO goal_history;
-			DELETE FROM migrations WHERE name LIKE '0008_%'`,
+			DELETE FROM migrations WHERE name >= '0007_'`,
+		"goal_history unpacked":        layout0007 + `DELETE FROM migrations WHERE name >= '0008_'`,
+		"goal_history a row a version": layout0007 + string(packed0008) + `; DELETE FROM migrations WHERE name >= '0009_'`,
 	} {
 		migrated := filepath.Join(dir, "migrated.db")
 		data, err := os.ReadFile(incremental)

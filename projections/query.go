@@ -710,18 +710,18 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		if n, ok := db.historySizes.Load(id); ok {
 			read.expect(n.(int) + 32)
 		}
-		for _, q := range []string{
-			`SELECT seq, kind, id, meta, diff, state FROM goal_history WHERE goal = ? AND seq <= ?
-				ORDER BY goal, seq, kind, id`,
-			`SELECT h.seq, h.kind, h.id, ` + packedMeta("h") + `, h.diff, h.state FROM goal_history_recent r
+		after, err := r.goalBlocks(id, read.add)
+		if err != nil {
+			return err
+		}
+		if !after {
+			rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedVersion("h")+` FROM goal_history_recent r
 				JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ?
-				ORDER BY r.seq, r.kind, r.id`,
-		} {
-			rows, err := r.tx.QueryContext(r.ctx, q, id, r.known)
+				ORDER BY r.seq, r.kind, r.id`, id, r.known)
 			if err != nil {
 				return err
 			}
-			if err := eachPackedVersion(rows, read.add); err != nil {
+			if err := eachPacked(rows, r.known, read.add); err != nil {
 				return err
 			}
 		}
@@ -737,6 +737,45 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		return nil
 	})
 	return out, err
+}
+
+// goalBlocks calls fn with each version known at r.known of the goal's blocks in goal_history, in
+// the order recorded, and reports whether it met one recorded after r.known.
+func (r *reader) goalBlocks(goal string, fn func(*domain.Version)) (after bool, err error) {
+	rows, err := r.tx.QueryContext(r.ctx, "SELECT versions FROM goal_history WHERE goal = ? AND first <= ? ORDER BY last",
+		goal, r.known)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var block string
+	for rows.Next() {
+		if err := rows.Scan(&block); err != nil {
+			return false, err
+		}
+		if after, err := unpackVersions(block, r.known, fn); err != nil {
+			return false, fmt.Errorf("goal_history of %s: %w", goal, err)
+		} else if after {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
+}
+
+// eachPacked calls fn with each version known at known that rows holds packed, a version a row,
+// and closes rows.
+func eachPacked(rows *sql.Rows, known uint64, fn func(*domain.Version)) error {
+	defer rows.Close()
+	var packed string
+	for rows.Next() {
+		if err := rows.Scan(&packed); err != nil {
+			return err
+		}
+		if _, err := unpackVersions(packed, known, fn); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func checkRange(from, to domain.Date) error {
