@@ -58,9 +58,6 @@ type DB struct {
 
 	trees  treeCache
 	latest latestValuesCache
-	// historySizes holds, by goal, how many versions its history had when it was last read: the
-	// next read of it makes room for them at once. A goal that does not exist has none.
-	historySizes sync.Map
 	// index holds the versions a goal tree reads, unless noIndex: a rebuild's file is not read
 	// before it is complete.
 	index   *versionIndex

@@ -643,39 +643,6 @@ func eachVersion(rows *sql.Rows, fn func(*domain.Version)) error {
 	return rows.Err()
 }
 
-// versionChunks gathers versions in chunks that are never copied as more arrive, and hands them
-// over in one slice: a goal's thousand versions are neither counted first nor copied over and
-// over as a slice grows. Given the number of versions expected, the first chunk holds them all and
-// is handed over as it is.
-type versionChunks struct {
-	chunks [][]domain.Version
-	n      int
-}
-
-func (c *versionChunks) expect(n int) {
-	c.chunks = append(c.chunks[:0], make([]domain.Version, 0, n))
-}
-
-func (c *versionChunks) add(v *domain.Version) {
-	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == cap(c.chunks[len(c.chunks)-1]) {
-		c.chunks = append(c.chunks, make([]domain.Version, 0, 128<<min(len(c.chunks), 3)))
-	}
-	last := &c.chunks[len(c.chunks)-1]
-	*last = append(*last, *v)
-	c.n++
-}
-
-func (c *versionChunks) slice() []domain.Version {
-	if len(c.chunks) == 1 {
-		return c.chunks[0]
-	}
-	out := make([]domain.Version, 0, c.n)
-	for _, chunk := range c.chunks {
-		out = append(out, chunk...)
-	}
-	return out
-}
-
 // bytesOf returns the bytes of s without copying them: s is a column as the driver read it, a
 // string nothing else refers to, and the bytes are only ever read (encoded, printed), never
 // written. A state and a diff are most of a history's bytes, and each was copied once more.
@@ -703,33 +670,41 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 		// The goal, its indicators and commitments, the targets of its indicators and the corrections
 		// of their values: the decisions about the goal, and what was changed after it was reported.
 		// Values as reported are the indicator's (GET /indicators/{id}). goal_history holds them
-		// together, in the order recorded.
-		// Every version in goal_history comes before every one noted in goal_history_recent.
-		// As many as the goal's history had when it was last read, and a few more: a history only grows.
-		var read versionChunks
-		if n, ok := db.historySizes.Load(id); ok {
-			read.expect(n.(int) + 32)
-		}
-		after, err := r.goalBlocks(id, read.add)
+		// together, in the order recorded; a read makes room for them all at once.
+		blocks, n, err := r.goalBlocks(id)
 		if err != nil {
 			return err
 		}
-		if !after {
+		var recent int
+		if err := r.tx.QueryRowContext(r.ctx, "SELECT count(*) FROM goal_history_recent WHERE goal = ? AND seq <= ?",
+			id, r.known).Scan(&recent); err != nil {
+			return err
+		}
+		// Every version in goal_history comes before every one noted in goal_history_recent.
+		out = make([]domain.Version, 0, n+recent)
+		add := func(v *domain.Version) { out = append(out, *v) }
+		after := false
+		for _, b := range blocks {
+			if after, err = unpackVersions(b, r.known, add); err != nil {
+				return fmt.Errorf("goal_history of %s: %w", id, err)
+			} else if after {
+				break
+			}
+		}
+		if !after && recent > 0 {
 			rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedVersion("h")+` FROM goal_history_recent r
 				JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ?
 				ORDER BY r.seq, r.kind, r.id`, id, r.known)
 			if err != nil {
 				return err
 			}
-			if err := eachPacked(rows, r.known, read.add); err != nil {
+			if err := eachPacked(rows, r.known, add); err != nil {
 				return err
 			}
 		}
-		if out = read.slice(); len(out) == 0 {
-			db.historySizes.Delete(id)
+		if len(out) == 0 {
 			return domain.NotFound("id", "Goal %s does not exist.", id)
 		}
-		db.historySizes.Store(id, len(out))
 		validTo(out)
 		out = slices.DeleteFunc(out, func(v domain.Version) bool {
 			return (filter.From != "" && v.ValidFrom < filter.From) || (filter.To != "" && v.ValidFrom > filter.To)
@@ -739,27 +714,24 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 	return out, err
 }
 
-// goalBlocks calls fn with each version known at r.known of the goal's blocks in goal_history, in
-// the order recorded, and reports whether it met one recorded after r.known.
-func (r *reader) goalBlocks(goal string, fn func(*domain.Version)) (after bool, err error) {
-	rows, err := r.tx.QueryContext(r.ctx, "SELECT versions FROM goal_history WHERE goal = ? AND first <= ? ORDER BY last",
+// goalBlocks returns the goal's blocks in goal_history that hold versions known at r.known, in the
+// order recorded, and how many versions they hold (some of the last may be recorded after it).
+func (r *reader) goalBlocks(goal string) (blocks []string, n int, err error) {
+	rows, err := r.tx.QueryContext(r.ctx, "SELECT size, versions FROM goal_history WHERE goal = ? AND first <= ? ORDER BY last",
 		goal, r.known)
 	if err != nil {
-		return false, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	var block string
 	for rows.Next() {
-		if err := rows.Scan(&block); err != nil {
-			return false, err
+		var size int
+		var block string
+		if err := rows.Scan(&size, &block); err != nil {
+			return nil, 0, err
 		}
-		if after, err := unpackVersions(block, r.known, fn); err != nil {
-			return false, fmt.Errorf("goal_history of %s: %w", goal, err)
-		} else if after {
-			return true, nil
-		}
+		blocks, n = append(blocks, block), n+size
 	}
-	return false, rows.Err()
+	return blocks, n, rows.Err()
 }
 
 // eachPacked calls fn with each version known at known that rows holds packed, a version a row,

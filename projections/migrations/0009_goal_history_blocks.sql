@@ -3,7 +3,8 @@
 -- (projections.packedVersion: each of seq, kind, id, version, agg_kind, agg_id, event_id,
 -- event_type, actor, organ, period, recorded_at, valid_from, decision_organ, meeting_date,
 -- paragraph, case_number, reason, diff and state as its length in bytes, a colon and its text, or a
--- dash for NULL). first and last are the sequences of its first and last version.
+-- dash for NULL). first and last are the sequences of its first and last version, size how many
+-- versions it holds.
 --
 -- A goal's history of a thousand versions was a thousand rows, that SQLite stepped through and the
 -- driver copied out one column at a time; it is now a row per run, read as one text each.
@@ -29,6 +30,7 @@ CREATE TABLE goal_history (
 	goal     TEXT NOT NULL,
 	first    INTEGER NOT NULL,
 	last     INTEGER NOT NULL,
+	size     INTEGER NOT NULL,
 	versions TEXT NOT NULL,
 	PRIMARY KEY (goal, last)
 );
