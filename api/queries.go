@@ -321,6 +321,15 @@ func (s *Server) read(q query) http.HandlerFunc {
 			return
 		}
 		h.Set("Content-Type", "application/json")
+		if a, ok := out.(historyAnswer); ok {
+			buf := jsonBuffers.Get().(*[]byte)
+			*buf = a.appendJSON((*buf)[:0])
+			w.Write(*buf)
+			if cap(*buf) <= 4<<20 {
+				jsonBuffers.Put(buf)
+			}
+			return
+		}
 		json.NewEncoder(w).Encode(out)
 	}
 }

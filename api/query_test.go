@@ -109,8 +109,19 @@ func TestQueriesAreBitemporal(t *testing.T) {
 		t.Fatalf("known_at 2000: %d %s", status, b)
 	}
 
-	var h struct{ Versions []domain.Version }
+	var h struct {
+		Versions []domain.Version `json:"versions"`
+	}
 	s.read("/goals/trygg/history", &h)
+	// Written as encoding/json writes the versions it holds, states and diffs as the projection stored them.
+	_, _, body := s.get("/goals/trygg/history")
+	var again bytes.Buffer
+	if err := json.NewEncoder(&again).Encode(h); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, again.Bytes()) {
+		t.Fatalf("history\n%s\nencoding/json\n%s", body, again.Bytes())
+	}
 	var decisions []string
 	for _, v := range h.Versions {
 		if v.Kind == "target" && v.Decision != nil {

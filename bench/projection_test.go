@@ -119,7 +119,7 @@ func (m *municipality) step() {
 	}
 }
 
-func openDB(b *testing.B, path string) *projections.DB {
+func openDB(b testing.TB, path string) *projections.DB {
 	db := projections.NewDB(path)
 	db.Tenant = "bench"
 	db.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
