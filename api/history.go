@@ -31,8 +31,10 @@ func (a historyAnswer) appendJSON(b []byte) []byte {
 	return append(b, "}\n"...)
 }
 
-// appendVersion appends v as encoding/json writes a domain.Version, its state and diff as stored:
-// JSON that encoding/json wrote, with nothing left to compact or escape.
+// appendVersion appends v as encoding/json writes a domain.Version, its state and diff as stored.
+// They are written as they are, so they must be what the projection stores: encoding/json's own
+// compact output, with HTML characters and line separators escaped (projections/apply.go and
+// projections/diff.go write them so). A missing state is written as null.
 func appendVersion(b []byte, v *domain.Version) []byte {
 	b = append(b, `{"seq":`...)
 	b = appendUint(b, v.Seq)
@@ -96,7 +98,7 @@ func appendVersion(b []byte, v *domain.Version) []byte {
 		b = append(b, v.Diff...)
 	}
 	b = append(b, `,"state":`...)
-	if v.State == nil {
+	if len(v.State) == 0 {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, v.State...)
