@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/taktledger/takt/domain"
 )
 
-// versionFields are the columns of history a version is packed from in goal_history, in order
-// (migration 0009).
+// versionFields are the columns of history a domain.Version is made of, in the order they are
+// packed: in goal_history's blocks (migration 0009), and by every read of versions from history.
 var versionFields = [...]string{"seq", "kind", "id", "version", "agg_kind", "agg_id", "event_id", "event_type", "actor",
 	"organ", "period", "recorded_at", "valid_from", "decision_organ", "meeting_date", "paragraph", "case_number",
 	"reason", "diff", "state"}
@@ -66,6 +67,11 @@ func unpackVersions(s string, known uint64, fn func(*domain.Version)) (after boo
 	}
 	return false, nil
 }
+
+// bytesOf returns the bytes of s without copying them: s is part of a column as the driver read
+// it, a string nothing else refers to, and the bytes are only ever read (encoded, printed), never
+// written. States and diffs are most of a history's bytes, and each was copied once more.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // nextField splits the first packed field off s: its text, or null, and what follows it.
 func nextField(s string) (text string, null bool, rest string, err error) {

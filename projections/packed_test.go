@@ -70,7 +70,7 @@ func TestPackedVersionsUnpack(t *testing.T) {
 		var got []domain.Version
 		after, err := unpackVersions(block, known, func(v *domain.Version) { got = append(got, *v) })
 		want := all[:min(known, 500)]
-		if err != nil || after != (known < 500) || !reflect.DeepEqual(got, want) && len(want) > 0 {
+		if err != nil || after != (known < 500) || len(got) != len(want) || len(want) > 0 && !reflect.DeepEqual(got, want) {
 			t.Fatalf("known at %d: %d versions, after %v, %v; want %d", known, len(got), after, err, len(want))
 		}
 	}

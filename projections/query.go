@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/taktledger/takt/domain"
 )
@@ -577,22 +576,17 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 	return out, err
 }
 
-// versionColumns are the columns of history and goal_history that make a domain.Version.
-const versionColumns = `h.seq, h.kind, h.id, h.agg_kind, h.agg_id, h.version, h.event_id, h.event_type, h.actor, h.organ,
-	h.period, h.recorded_at, h.valid_from, h.decision_organ, h.meeting_date, h.paragraph, h.case_number, h.reason, h.diff,
-	h.state`
-
 // versions returns the versions where selects, known at r.known, in the order recorded. A version's
 // valid_to is the valid_from of the next version of its entity among them: where must select every
 // version of an entity it selects for that to be what the ledger knew at r.known.
 func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT `+versionColumns+` FROM history h WHERE h.seq <= ? AND (`+where+`)`,
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedVersion("h")+` FROM history h WHERE h.seq <= ? AND (`+where+`)`,
 		append([]any{r.known}, args...)...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanVersions([]domain.Version{}, rows)
-	if err != nil {
+	out := []domain.Version{}
+	if err := eachPacked(rows, r.known, func(v *domain.Version) { out = append(out, *v) }); err != nil {
 		return nil, err
 	}
 	// Sorted here rather than by SQLite, whose sorter would copy every state and diff once more.
@@ -608,45 +602,6 @@ func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
 	validTo(out)
 	return out, nil
 }
-
-// scanVersions appends to out the versions rows holds, in versionColumns, and closes rows.
-func scanVersions(out []domain.Version, rows *sql.Rows) ([]domain.Version, error) {
-	err := eachVersion(rows, func(v *domain.Version) { out = append(out, *v) })
-	return out, err
-}
-
-// eachVersion calls fn with each version rows holds, in versionColumns, and closes rows.
-func eachVersion(rows *sql.Rows, fn func(*domain.Version)) error {
-	defer rows.Close()
-	// One of each for all the rows: fn copies what it keeps.
-	var v domain.Version
-	var aggKind, recorded, validFrom, diffJSON, state string
-	var dOrgan, dDate, dPara, dCase sql.NullString
-	for rows.Next() {
-		v = domain.Version{}
-		if err := rows.Scan(&v.Seq, &v.Kind, &v.ID, &aggKind, &v.Aggregate.ID, &v.Version, &v.EventID, &v.EventType,
-			&v.Actor, &v.Organ, &v.Period, &recorded, &validFrom, &dOrgan, &dDate, &dPara, &dCase,
-			&v.Reason, &diffJSON, &state); err != nil {
-			return err
-		}
-		v.Aggregate.Kind = domain.Kind(aggKind)
-		v.RecordedAt, _ = parseTime(recorded)
-		v.ValidFrom = domain.Date(validFrom)
-		if dOrgan.Valid {
-			v.Decision = &domain.DecisionRef{Organ: dOrgan.String, MeetingDate: domain.Date(dDate.String),
-				Paragraph: dPara.String, CaseNumber: dCase.String}
-		}
-		// Served as stored: a diff is not decoded to be encoded again.
-		v.Diff, v.State = domain.Diff(bytesOf(diffJSON)), json.RawMessage(bytesOf(state))
-		fn(&v)
-	}
-	return rows.Err()
-}
-
-// bytesOf returns the bytes of s without copying them: s is a column as the driver read it, a
-// string nothing else refers to, and the bytes are only ever read (encoded, printed), never
-// written. A state and a diff are most of a history's bytes, and each was copied once more.
-func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // validTo sets the valid_to of each version of versions, in the order recorded: the valid_from of
 // the next version of its entity among them.
