@@ -1,7 +1,6 @@
 package api
 
 import (
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -12,6 +11,8 @@ import (
 // took as long to write it as the projection took to read it: it walks each version by reflection,
 // and scans every state and diff, stored as the JSON it wrote, to check and compact them once more.
 // appendJSON writes the same bytes directly; TestHistoryJSONAsEncodingJSON holds it to that.
+
+var _ jsonAppender = historyAnswer{}
 
 // appendJSON appends the answer as json.Encoder writes it, with its newline.
 func (a historyAnswer) appendJSON(b []byte) []byte {
@@ -175,7 +176,3 @@ func appendEscaped(b []byte, s string) []byte {
 	}
 	return append(b, s[start:]...)
 }
-
-// jsonBuffers are the buffers answers are written into: a history's megabyte is not allocated
-// again for every read. One that grew beyond 4 MiB is let go.
-var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}

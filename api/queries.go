@@ -2,12 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/taktledger/takt/domain"
@@ -321,15 +323,30 @@ func (s *Server) read(q query) http.HandlerFunc {
 			return
 		}
 		h.Set("Content-Type", "application/json")
-		if a, ok := out.(historyAnswer); ok {
-			buf := jsonBuffers.Get().(*[]byte)
-			*buf = a.appendJSON((*buf)[:0])
-			w.Write(*buf)
-			if cap(*buf) <= 4<<20 {
-				jsonBuffers.Put(buf)
-			}
-			return
-		}
+		writeJSON(w, out)
+	}
+}
+
+// jsonAppender is an answer that writes its own JSON, the bytes json.Encoder would write.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
+
+// jsonBuffers are the buffers such answers are written into: a history's megabyte is not
+// allocated again for every read. One that grew beyond 4 MiB is let go.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeJSON writes an answer as JSON: by itself if it can, else by encoding/json.
+func writeJSON(w io.Writer, out any) {
+	a, ok := out.(jsonAppender)
+	if !ok {
 		json.NewEncoder(w).Encode(out)
+		return
+	}
+	buf := jsonBuffers.Get().(*[]byte)
+	*buf = a.appendJSON((*buf)[:0])
+	w.Write(*buf)
+	if cap(*buf) <= 4<<20 {
+		jsonBuffers.Put(buf)
 	}
 }
