@@ -15,7 +15,8 @@ type applyCache struct {
 	bytes  int // of the states in latest
 	// all says that latest holds every entity but values the file holds, as it does when it has
 	// been filled from an empty file and never emptied since: an entity it does not hold has no
-	// version, and is not looked for in the file. A rebuild looks for every entity it creates.
+	// version, and is not looked for in the file: a rebuild, which creates every entity, asks the
+	// file about none.
 	all    bool
 	status map[string]*indicatorStatus
 	goals  map[string]string // of indicators, which never change goal

@@ -13,6 +13,11 @@ import (
 	"github.com/taktledger/takt/domain"
 )
 
+// RebuildBatchSize is how many records a rebuild applies in one transaction. Nothing reads the
+// new file before it is complete: larger transactions write each page that many records touch
+// once rather than once per 500 records.
+const RebuildBatchSize = 20000
+
 // Rebuild replays tenant's log from sequence 1 into a fresh file next to path and then renames it
 // over path, so that path holds either the old projection or the complete new one. It returns the
 // checkpoint of the new projection.
@@ -38,9 +43,7 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	var seq uint64
 	if err == nil {
 		p := NewProjector(db, log, tenant)
-		// Nothing reads the new file before it is complete: larger transactions write each page
-		// that many records touch once rather than once per 500 records.
-		p.BatchSize = 20000
+		p.BatchSize = RebuildBatchSize
 		seq, err = p.CatchUp(ctx)
 	}
 	if err == nil {

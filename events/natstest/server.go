@@ -2,9 +2,10 @@ package natstest
 
 import (
 	"context"
-	"github.com/nats-io/nats.go"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/taktledger/takt/events"
 )

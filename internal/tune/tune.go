@@ -11,7 +11,7 @@ import (
 // of what the last one left live (Go's default is 100).
 //
 // takt's live heap is small beside what its reads allocate: a projection's index of versions is a
-// few dozen megabytes, a goal tree read allocates about a megabyte and a goal's history two. At
+// few dozen megabytes, a goal tree read allocates about a megabyte and a goal's history more. At
 // Go's default a collection runs every few dozen reads, marks while they run and slows the ones it
 // overlaps: with 400, the goal tree's p99 on a million events fell from 6.1–6.3 to 3.8–4.5 ms
 // (docs/performance.md). A rebuild, which allocates much and keeps little, uses 13 % less CPU.
