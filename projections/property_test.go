@@ -323,7 +323,10 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.Run(runCtx) }()
-	if err := db.WaitFor(ctx, head); err != nil {
+	// However long the rest takes on a loaded machine: a context with a deadline replaces WaitTimeout.
+	waitCtx, stop := context.WithTimeout(ctx, 10*time.Minute)
+	defer stop()
+	if err := db.WaitFor(waitCtx, head); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
