@@ -36,7 +36,7 @@ type param struct {
 
 // readParams are the bitemporal coordinates every read takes (DESIGN §6).
 var readParams = []param{
-	{name: "as_of", typ: "date", desc: "Effective date: show what was in force on it. Default today."},
+	{name: "as_of", typ: "date", desc: "Effective date: show what was in force on it — decisions that applied from it or earlier, and values for follow-up points that had ended by it (T1 on 30 April, T2 on 31 August, annual on 31 December). Default today."},
 	{name: "known_at", typ: "string", desc: "What the ledger knew: a time (RFC 3339), a date (its end, UTC), or seq:N (up to stream sequence N)."},
 	{name: "min_seq", typ: "integer", desc: "Wait until the projection has applied this stream sequence (read-your-writes); 503 if it does not in time."},
 }
@@ -150,9 +150,6 @@ var queries = []query{
 			if format == "" && acceptsCSV(r) {
 				format = "csv"
 			}
-			if format != "" && format != "json" && format != "csv" {
-				q.fail(domain.Invalid("format", "enum", "format must be json or csv."))
-			}
 			if f.Period = q.period(s, r); q.err() != nil {
 				return nil, q.err()
 			}
@@ -238,16 +235,26 @@ func (s *Server) readArgs(r *http.Request, params []param) (*queryArgs, error) {
 	return q, q.err()
 }
 
-// knownParams refuses a query string with a parameter none of lists declares, or one given twice:
-// a misspelt filter must not silently widen the answer.
+// knownParams refuses a query string with a parameter none of lists declares, one given twice, or
+// one outside its enumeration: a misspelt filter must not silently widen or empty the answer.
 func knownParams(values url.Values, lists ...[]param) error {
 	for name, vs := range values {
-		known := func(p param) bool { return p.name == name }
-		if !slices.ContainsFunc(lists, func(ps []param) bool { return slices.ContainsFunc(ps, known) }) {
+		var decl *param
+		for _, ps := range lists {
+			for i := range ps {
+				if ps[i].name == name {
+					decl = &ps[i]
+				}
+			}
+		}
+		if decl == nil {
 			return domain.Invalid(name, "known_parameter", "This route takes no parameter %q.", name)
 		}
 		if len(vs) > 1 {
 			return domain.Invalid(name, "single", "Parameter %s is given %d times.", name, len(vs))
+		}
+		if len(decl.enum) > 0 && vs[0] != "" && !slices.Contains(decl.enum, vs[0]) {
+			return domain.Invalid(name, "enum", "%s %q is not one of %s.", name, vs[0], strings.Join(decl.enum, ", "))
 		}
 	}
 	return nil

@@ -37,3 +37,21 @@ func (d Date) Time() time.Time {
 }
 
 func (d Date) IsZero() bool { return d == "" }
+
+// PointEnd returns the last day of what a value reported for a follow-up point of year describes:
+// the first tertial (T1, January to April), the first two (T2, January to August, the interim
+// report), or the whole year (annual). On earlier dates the value did not yet describe anything
+// that had happened: a read as of such a date leaves it out. Any other point is taken as annual.
+func PointEnd(year int, point string) Date {
+	y := strconv.Itoa(year)
+	for len(y) < 4 {
+		y = "0" + y
+	}
+	switch point {
+	case "T1":
+		return Date(y + "-04-30")
+	case "T2":
+		return Date(y + "-08-31")
+	}
+	return Date(y + "-12-31")
+}

@@ -226,7 +226,8 @@ type FollowUpView struct {
 }
 
 // FollowUpReport is a follow-up report reopened exactly as adopted: the goal tree as the ledger
-// knew it just before the report was adopted (KnownAt is its sequence − 1), in force on its AsOf.
+// knew it just before the report was adopted (KnownAt is its sequence − 1), in force on its AsOf,
+// each goal with its assessment for the report's point and year as known then (or none).
 type FollowUpReport struct {
 	FollowUp FollowUpView `json:"followup"`
 	Tree     GoalTree     `json:"tree"`

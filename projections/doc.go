@@ -50,8 +50,10 @@ A read's AsOf picks, for each entity, the latest version recorded that applies o
 KnownAt (a sequence, or a recording time) leaves out whatever was recorded later. So "what was in
 force on 2024-06-30" and "what did the ledger say when the annual report was signed" are both one
 read, and a follow-up report reopens exactly as it was adopted: the goal tree as known just before
-its event, in force on its as-of date. Values are facts about their year: which of them the ledger
-held depends on recording time only. A correction never overwrites a value; the corrected one stays,
+its event, in force on its as-of date. Values are facts about the part of their year they describe
+(T1 January to April, T2 January to August, annual the year): which of them the ledger held depends
+on recording time only, and a read as of a date takes those whose part of the year had ended then
+(docs/adr/0005-values-as-of.md). A correction never overwrites a value; the corrected one stays,
 marked with its correction.
 
 Nothing here calls time.Now: the time of a projection comes from its events. [DB.Now] only supplies

@@ -32,13 +32,41 @@ type reader struct {
 	index *versionIndex
 }
 
-// latestValuesCache holds the latest value in force of every indicator at one checkpoint: a value
-// is a fact about its year, so they are the same whatever the as_of of the read, and a dashboard
-// reading trees as of many dates reads them once per checkpoint.
+// latestValuesCache holds the latest value in force of every indicator at one checkpoint: the
+// latest of all, and the latest up to a follow-up point for the points reads as of earlier dates
+// asked for. A value is a fact about the part of the year it describes, so which is in force as of
+// a date depends only on the last point that had ended then: a dashboard reading trees as of many
+// dates reads them once per checkpoint and point.
 type latestValuesCache struct {
-	mu     sync.Mutex
-	seq    uint64
-	values map[string]domain.ValueView // shared: not to be changed
+	mu      sync.Mutex
+	seq     uint64
+	values  map[string]domain.ValueView // shared: not to be changed
+	cutoffs map[cutoff]map[string]domain.ValueView
+}
+
+// cutoff is the last follow-up point that had ended on a date: values for it and before it are in
+// force as of that date, later ones are not.
+type cutoff struct {
+	year int
+	rank int // of the point, as pointRank has it
+}
+
+// maxCutoffs bounds the points kept at a checkpoint: a term has a dozen, and a read may name any date.
+const maxCutoffs = 16
+
+func cutoffOf(d domain.Date) cutoff {
+	y := d.Year()
+	for rank := len(domain.Points); rank > 0; rank-- {
+		if domain.PointEnd(y, domain.Points[rank-1]) <= d {
+			return cutoff{y, rank}
+		}
+	}
+	return cutoff{y - 1, len(domain.Points)}
+}
+
+// covers reports whether a value for year and point is in force as of a date whose cutoff c is.
+func (c cutoff) covers(year int, point string) bool {
+	return year < c.year || (year == c.year && pointRank[point] <= c.rank)
 }
 
 // read runs fn in a read transaction for tenant under opts.
@@ -159,8 +187,14 @@ func (db *DB) Goals(ctx context.Context, tenant string, filter domain.GoalFilter
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "A goal tree needs a mandate period.")
 	}
+	if err := checkPeriod(filter.Period); err != nil {
+		return nil, err
+	}
 	var tree *domain.GoalTree
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
+		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
+			return err
+		}
 		tree, err = db.trees.get(r, filter)
 		return err
 	})
@@ -375,11 +409,14 @@ func targetsByID(ids []string, targets []*domain.TargetView, id string) []domain
 // it has. With full, it adds every target version known too.
 func (r *reader) values(in *domain.IndicatorView, full bool) error {
 	var err error
-	// A value is a fact about its year: which values the ledger held is a matter of recording time
-	// only.
+	// A value is a fact about the part of its year it describes: which values the ledger held is a
+	// matter of recording time, and of those a read as of a date takes the ones that describe a time
+	// that had ended then (domain.PointEnd).
 	if in.Values, err = all[domain.ValueView](r, "value", false, "id > ? AND id < ?", in.ID+"/", in.ID+"0"); err != nil {
 		return err
 	}
+	c := cutoffOf(r.asOf)
+	in.Values = slices.DeleteFunc(in.Values, func(v domain.ValueView) bool { return !c.covers(v.Year, v.Point) })
 	slices.SortStableFunc(in.Values, func(a, b domain.ValueView) int {
 		return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(pointRank[a.Point], pointRank[b.Point]), cmp.Compare(a.Seq, b.Seq))
 	})
@@ -425,37 +462,75 @@ func sortTargets(ts []domain.TargetView) []domain.TargetView {
 	return ts
 }
 
-// latestValues returns, at the projection's checkpoint, the latest value in force of every
-// indicator that has one, by indicator, from the current-state tables in one query. Known at an
-// earlier sequence, it returns nil: the values must then be replayed from history.
+// latestValues returns, at the projection's checkpoint, the latest value in force as of the read's
+// date of every indicator that has one, by indicator, from the current-state tables in one query.
+// Known at an earlier sequence, it returns nil: the values must then be replayed from history.
 func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	if !r.current {
 		return nil, nil
 	}
-	if c := r.latest; c != nil {
-		c.mu.Lock()
-		seq, values := c.seq, c.values
-		c.mu.Unlock()
-		if values != nil && seq == r.known {
+	values, err := r.cachedLatest(nil, func() (map[string]domain.ValueView, error) {
+		return r.readLatestValues(`SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL`)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := cutoffOf(r.asOf)
+	for _, v := range values {
+		if !c.covers(v.Year, v.Point) {
+			// Some indicator's latest value describes a time that had not ended: the latest up to c.
+			return r.cachedLatest(&c, func() (map[string]domain.ValueView, error) {
+				return r.readLatestValues(`SELECT i.id || '/' || (SELECT v.id FROM "values" v INDEXED BY values_latest
+					WHERE v.indicator = i.id AND v.corrected_by = '' AND v.value IS NOT NULL AND (v.year, v.point) <= (?, ?)
+					ORDER BY v.year DESC, v.point DESC, v.seq DESC LIMIT 1) FROM indicators i`, c.year, domain.Points[c.rank-1])
+			})
+		}
+	}
+	return values, nil
+}
+
+// cachedLatest returns the latest values at the read's checkpoint, of all (c nil) or up to c, from
+// r.latest or else read and kept there.
+func (r *reader) cachedLatest(c *cutoff, read func() (map[string]domain.ValueView, error)) (map[string]domain.ValueView, error) {
+	lc := r.latest
+	if lc != nil {
+		lc.mu.Lock()
+		values := lc.values
+		if c != nil {
+			values = lc.cutoffs[*c]
+		}
+		fresh := lc.seq == r.known
+		lc.mu.Unlock()
+		if values != nil && fresh {
 			return values, nil
 		}
 	}
-	values, err := r.readLatestValues()
-	if err == nil && r.latest != nil {
-		r.latest.mu.Lock()
-		if r.known >= r.latest.seq {
-			r.latest.seq, r.latest.values = r.known, values
-		}
-		r.latest.mu.Unlock()
+	values, err := read()
+	if err != nil || lc == nil {
+		return values, err
 	}
-	return values, err
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if r.known > lc.seq {
+		lc.seq, lc.values, lc.cutoffs = r.known, nil, nil
+	}
+	if r.known == lc.seq {
+		if c == nil {
+			lc.values = values
+		} else {
+			if lc.cutoffs == nil || len(lc.cutoffs) >= maxCutoffs {
+				lc.cutoffs = map[cutoff]map[string]domain.ValueView{}
+			}
+			lc.cutoffs[*c] = values
+		}
+	}
+	return values, nil
 }
 
-// readLatestValues reads what latestValues returns.
-func (r *reader) readLatestValues() (map[string]domain.ValueView, error) {
+// readLatestValues reads the states of the values ids selects (as indicator/value), by indicator.
+func (r *reader) readLatestValues(ids string, args ...any) (map[string]domain.ValueView, error) {
 	// A value has a version or two (reported, corrected); the last one read is the latest.
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE kind = 'value' AND id IN
-		(SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL) ORDER BY id, seq`)
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE kind = 'value' AND id IN (`+ids+`) ORDER BY id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -712,6 +787,37 @@ func checkRange(from, to domain.Date) error {
 	if to != "" && !to.Valid() {
 		return domain.Invalid("to", "date", "to %q is not a date in the form YYYY-MM-DD.", string(to))
 	}
+	if from != "" && to != "" && to < from {
+		return domain.Invalid("to", "range", "to %s is before from %s.", to, from)
+	}
+	return nil
+}
+
+// checkPeriod refuses a mandate period that is not one in form (2023-2026).
+func checkPeriod(p string) error {
+	if _, _, ok := domain.ParsePeriod(p); !ok {
+		return domain.Invalid("period", "period_format", "period %q must be a mandate period of one to four years, like 2023-2026.", p)
+	}
+	return nil
+}
+
+// filtersExist answers a read whose filter names a mandate period or an organ the ledger did not
+// know (as known at the read) with a 404, rather than with an empty answer that looks like one of
+// a period or organ with nothing in it.
+func (r *reader) filtersExist(period, organ string) error {
+	for _, f := range []struct{ kind, id, what string }{{"period", period, "Mandate period"}, {"organ", organ, "Organ"}} {
+		if f.id == "" {
+			continue
+		}
+		var n int
+		if err := r.tx.QueryRowContext(r.ctx, "SELECT count(*) FROM (SELECT 1 FROM history WHERE kind = ? AND id = ? AND seq <= ? LIMIT 1)",
+			f.kind, f.id, r.known).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return domain.NotFound(f.kind, "%s %s does not exist.", f.what, f.id)
+		}
+	}
 	return nil
 }
 
@@ -733,8 +839,16 @@ func (db *DB) Indicator(ctx context.Context, tenant, id string, opts domain.Read
 
 // Commitments implements domain.Queries.
 func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.CommitmentFilter, opts domain.ReadOptions) ([]domain.CommitmentView, error) {
+	if filter.Period != "" {
+		if err := checkPeriod(filter.Period); err != nil {
+			return nil, err
+		}
+	}
 	out := []domain.CommitmentView{}
 	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
+			return err
+		}
 		cs, err := all[domain.CommitmentView](r, "commitment", true, "")
 		if err != nil {
 			return err
@@ -802,10 +916,46 @@ func (db *DB) FollowUp(ctx context.Context, tenant, id string, opts domain.ReadO
 		if err != nil {
 			return err
 		}
+		// What the report says of each goal is its assessment for the report's point, adopted with
+		// it or before it, even though such a verdict applies only from the meeting that made it,
+		// after the date the report is as of; a goal not assessed for that point has none in it.
+		assessed, err := frozen.assessmentsAt(f.Year, f.Point)
+		if err != nil {
+			return err
+		}
+		for i := range tree.Goals {
+			tree.Goals[i].Assessment = assessed[tree.Goals[i].ID]
+		}
 		out = &domain.FollowUpReport{FollowUp: f, Tree: *tree}
 		return nil
 	})
 	return out, err
+}
+
+// assessmentsAt returns, by goal, the latest assessment known for a follow-up point of a year.
+func (r *reader) assessmentsAt(year int, point string) (map[string]*domain.AssessmentView, error) {
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT h.state FROM (SELECT goal, max(seq) AS seq FROM assessments
+		WHERE year = ? AND point = ? AND seq <= ? GROUP BY goal) a
+		JOIN history h ON h.kind = 'goal' AND h.id = a.goal AND h.seq = a.seq`, year, point, r.known)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*domain.AssessmentView{}
+	for rows.Next() {
+		var state []byte
+		var g domain.GoalView
+		if err := rows.Scan(&state); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(state, &g); err != nil {
+			return nil, fmt.Errorf("goal state: %w", err)
+		}
+		if g.Assessment != nil {
+			out[g.ID] = g.Assessment
+		}
+	}
+	return out, rows.Err()
 }
 
 // Audit implements domain.Queries.
@@ -813,11 +963,17 @@ func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilte
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "The decision log needs a mandate period.")
 	}
+	if err := checkPeriod(filter.Period); err != nil {
+		return nil, err
+	}
 	if err := checkRange(filter.From, filter.To); err != nil {
 		return nil, err
 	}
 	out := []domain.AuditRow{}
 	err := db.read(ctx, tenant, opts, func(r *reader) error {
+		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
+			return err
+		}
 		conds, args := []string{"h.period = ?"}, []any{filter.Period}
 		if filter.Organ != "" {
 			conds, args = append(conds, "(h.organ = ? OR h.decision_organ = ?)"), append(args, filter.Organ, filter.Organ)

@@ -252,14 +252,26 @@ func TestGoalTerm(t *testing.T) {
 func TestFollowUpReopensAsAdopted(t *testing.T) {
 	e := newEnv(t)
 	e.base(t)
+	e.at(t, "2024-09-20", &domain.AssessGoal{ID: "g1", Point: "T2", Year: 2024, Attainment: "partly_achieved", Motivation: "Delvis", Decided: decided("kf", "2024-09-19", "3")})
 	e.at(t, "2025-02-01", &domain.ReportValue{ID: "i1", ValueID: "v2024", Organ: "buf", Year: 2024, Value: f(86.5), Effective: "2025-02-01"})
-	last := e.at(t, "2025-02-20", &domain.AssessGoal{ID: "g1", Point: "annual", Year: 2024, Attainment: "achieved", Motivation: "Nått", Decided: decided("kf", "2025-02-19", "5")})
+	// The report's verdict, at the meeting that adopts it: it applies from then, after the report's date.
+	last := e.at(t, "2025-04-15", &domain.AssessGoal{ID: "g1", Point: "annual", Year: 2024, Attainment: "achieved", Motivation: "Nått", Decided: decided("kf", "2025-04-14", "29")})
 	before, err := e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, read(asOf("2024-12-31"), minSeq(last)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a := before.Goals[0].Assessment; a == nil || a.Point != "T2" {
+		t.Fatalf("as of 2024-12-31 the T2 verdict is in force, got %+v", a)
+	}
+	verdict, err := e.db.Goal(ctx, tenant, "g1", read(minSeq(last)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.Goals[0].Assessment = verdict.Assessment // what the report says of g1
 	adopted := e.at(t, "2025-04-15", &domain.AdoptFollowUp{ID: "ar2024", Point: "annual", Year: 2024, Title: "Årsredovisning 2024",
 		AsOf: "2024-12-31", Decided: decided("kf", "2025-04-14", "30")})
+	// Assessed again for the same point after the report: not what the report said.
+	e.at(t, "2025-04-20", &domain.AssessGoal{ID: "g1", Point: "annual", Year: 2024, Attainment: "not_achieved", Motivation: "Omprövat", Decided: decided("kf", "2025-04-19", "31")})
 
 	// Later decisions, some of them reaching back before the report's date.
 	e.at(t, "2025-05-01", &domain.ReviseGoal{ID: "g1", Title: s("Varje elev når sin fulla potential"), Reason: "R",

@@ -1,0 +1,88 @@
+package projections_test
+
+import (
+	"testing"
+
+	"github.com/taktledger/takt/domain"
+)
+
+// A value describes a part of its year (T1 January–April, T2 January–August, annual the year): as
+// of a date, the values in force are those that describe a time that had ended then, as the ledger
+// knows them. The tree (from the current-state tables), an indicator read (from history) and a tree
+// known at an earlier sequence must all say the same.
+func TestValuesInForceAsOf(t *testing.T) {
+	e := newEnv(t)
+	e.base(t)
+	report := func(when, id string, year int, point string, v float64) uint64 {
+		return e.at(t, when, &domain.ReportValue{ID: "i1", ValueID: id, Organ: "buf", Year: year, Point: point, Value: f(v)})
+	}
+	report("2024-01-31", "v2023", 2023, "annual", 70)
+	report("2024-05-20", "v2024t1", 2024, "T1", 80)
+	t2 := report("2024-09-20", "v2024t2", 2024, "T2", 86)
+	report("2025-02-01", "v2024", 2024, "annual", 84)
+	e.at(t, "2025-03-15", &domain.CorrectValue{ID: "i1", Corrects: "v2024t2", ValueID: "v2024t2b", Organ: "buf",
+		Value: f(87), Reason: "Fel i underlaget"})
+	last := report("2025-05-10", "v2025t1", 2025, "T1", 90)
+
+	for _, c := range []struct {
+		asOf   string
+		known  uint64 // 0: all
+		latest string // "" for none
+		target float64
+		values int
+		status string
+	}{
+		{asOf: "2023-12-30", status: domain.NoValue},
+		{asOf: "2023-12-31", latest: "v2023", values: 1, status: domain.NoTarget},
+		{asOf: "2024-04-29", latest: "v2023", values: 1, status: domain.NoTarget},
+		{asOf: "2024-04-30", latest: "v2024t1", target: 85, values: 2, status: domain.OffTrack},
+		{asOf: "2024-08-31", latest: "v2024t2b", target: 85, values: 4, status: domain.OnTrack},
+		{asOf: "2024-08-31", known: t2, latest: "v2024t2", target: 85, values: 3, status: domain.OnTrack},
+		{asOf: "2024-12-31", latest: "v2024", target: 85, values: 5, status: domain.OffTrack},
+		{asOf: "2025-04-29", latest: "v2024", target: 85, values: 5, status: domain.OffTrack},
+		{asOf: "2025-04-30", latest: "v2025t1", target: 88, values: 6, status: domain.OnTrack},
+		{asOf: "2030-01-01", latest: "v2025t1", target: 88, values: 6, status: domain.OnTrack},
+	} {
+		opts := domain.ReadOptions{AsOf: domain.Date(c.asOf), KnownAt: c.known, MinSeq: last}
+		in, err := e.db.Indicator(ctx, tenant, "i1", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(how string, in domain.IndicatorView) {
+			t.Helper()
+			got := ""
+			if in.Latest != nil {
+				got = in.Latest.ID
+			}
+			target := 0.0
+			if in.Target != nil {
+				target = in.Target.Value
+			}
+			if got != c.latest || in.Status != c.status || target != c.target {
+				t.Errorf("as_of %s known_at %d, %s: latest %q status %s target %v, want %q %s %v", c.asOf, c.known, how,
+					got, in.Status, target, c.latest, c.status, c.target)
+			}
+		}
+		check("indicator", *in)
+		if len(in.Values) != c.values {
+			t.Errorf("as_of %s known_at %d: %d values, want %d", c.asOf, c.known, len(in.Values), c.values)
+		}
+		tree, err := e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("tree", tree.Goals[0].Indicators[0])
+		if c.known == 0 {
+			// The same tree known at the last sequence but one, and asked again from the cache.
+			opts.KnownAt = last - 1
+			if c.latest == "v2025t1" {
+				continue
+			}
+			tree, err = e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("tree known at the sequence before the last", tree.Goals[0].Indicators[0])
+		}
+	}
+}
