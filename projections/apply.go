@@ -54,11 +54,11 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	// statements a record takes a few microseconds to run. Statements run without cancellation, then;
 	// the batch stops between records once ctx is done, and its transaction is rolled back.
 	sqlCtx := context.WithoutCancel(ctx)
-	a := &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, indexed: db.index != nil}
+	a := &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, indexed: db.index != nil, pointed: db.points != nil}
 	err := a.batch(db, records)
 	if errors.Is(err, errCareful) {
 		db.cache.reset()
-		a = &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, careful: true, indexed: db.index != nil}
+		a = &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, careful: true, indexed: db.index != nil, pointed: db.points != nil}
 		err = a.batch(db, records)
 	}
 	if err != nil {
@@ -146,6 +146,9 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 		undo()
 		return err
 	}
+	if db.points != nil {
+		db.points.apply(a.ctx, db.write, a.values, last)
+	}
 	a.last = last
 	return nil
 }
@@ -167,6 +170,9 @@ type applier struct {
 	// indexed collects in pending the versions of the kinds DB.index holds.
 	indexed bool
 	pending []pendingVersion
+	// pointed collects in values what changes DB.points.
+	pointed bool
+	values  []valueOp
 
 	last    uint64          // the checkpoint committed
 	set     []domain.Record // the records set aside
@@ -226,11 +232,11 @@ func (a *applier) apply(r domain.Record) error {
 	if err := a.exec("SAVEPOINT record"); err != nil {
 		return err
 	}
-	pending := len(a.pending)
+	pending, values := len(a.pending), len(a.values)
 	err := a.record(r)
 	if err != nil {
 		a.cache.reset()
-		a.pending = a.pending[:pending]
+		a.pending, a.values = a.pending[:pending], a.values[:values]
 		if rerr := a.exec("ROLLBACK TO record"); rerr != nil {
 			return rerr
 		}
@@ -939,6 +945,9 @@ func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 	if err := a.put(e, &prev{}, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
 		return err
 	}
+	if a.pointed && v.Value != nil {
+		a.values = append(a.values, valueOp{value: v})
+	}
 	if st := a.cache.status[v.Indicator]; st != nil && v.Value != nil {
 		nv := &latestValue{id: v.ID, year: int64(v.Year), point: v.Point, seq: v.Seq, value: *v.Value}
 		if st.latest == nil || nv.after(st.latest) {
@@ -968,6 +977,9 @@ func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorre
 	}
 	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND id = ?`, d.ValueID, id, d.Corrects); err != nil {
 		return err
+	}
+	if a.pointed {
+		a.values = append(a.values, valueOp{indicator: id, id: d.Corrects})
 	}
 	if st := a.cache.status[id]; st != nil && st.latest != nil && st.latest.id == d.Corrects {
 		// The value in force is no longer: which one is, the file says.

@@ -62,6 +62,8 @@ type DB struct {
 	// before it is complete.
 	index   *versionIndex
 	noIndex bool
+	// points holds each indicator's latest value of each follow-up point, unless noIndex.
+	points *pointValues
 }
 
 // NewDB returns a DB at path with the defaults.
@@ -179,13 +181,16 @@ func (db *DB) settleGoalHistory(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// loadIndex loads the versions a goal tree reads into memory.
+// loadIndex loads the versions a goal tree reads, and the latest values of points, into memory.
 func (db *DB) loadIndex(ctx context.Context, conn *sql.DB) (err error) {
 	if db.noIndex {
 		return nil
 	}
 	if db.index, err = loadIndex(ctx, conn); err != nil {
 		return fmt.Errorf("projections: %s: %w", db.Path, err)
+	}
+	if db.points, err = loadPoints(ctx, conn); err != nil {
+		return fmt.Errorf("projections: %s: latest values: %w", db.Path, err)
 	}
 	return nil
 }

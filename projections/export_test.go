@@ -6,19 +6,23 @@ import (
 	"github.com/taktledger/takt/domain"
 )
 
-// SQLOnly runs fn with db's in-memory index of versions put aside and the trees it has read
-// forgotten, so that every read in fn asks SQLite. Nothing else may use db meanwhile.
+// SQLOnly runs fn with db's in-memory index of versions and latest values of points put aside and
+// the trees and latest values it has read forgotten, so that every read in fn asks SQLite. Nothing
+// else may use db meanwhile.
 func SQLOnly(db *DB, fn func()) {
-	x := db.index
+	x, p := db.index, db.points
 	forget := func() {
 		db.trees.mu.Lock()
 		db.trees.trees, db.trees.order = nil, nil
 		db.trees.mu.Unlock()
+		db.latest.mu.Lock()
+		db.latest.seq, db.latest.values, db.latest.cutoffs = 0, nil, nil
+		db.latest.mu.Unlock()
 	}
-	db.index = nil
+	db.index, db.points = nil, nil
 	forget()
 	defer func() {
-		db.index = x
+		db.index, db.points = x, p
 		forget()
 	}()
 	fn()

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -30,6 +31,8 @@ type reader struct {
 	latest *latestValuesCache
 	// index, when it holds every version up to known, answers which versions were in force.
 	index *versionIndex
+	// points, when it holds the values known at known, answers which were the latest.
+	points *pointValues
 }
 
 // latestValuesCache holds the latest value in force of every indicator at one checkpoint: the
@@ -93,7 +96,7 @@ func (db *DB) read(ctx context.Context, tenant string, opts domain.ReadOptions, 
 		return err
 	}
 	defer tx.Rollback()
-	r := &reader{ctx: ctx, tx: tx, asOf: asOf, latest: &db.latest}
+	r := &reader{ctx: ctx, tx: tx, asOf: asOf, latest: &db.latest, points: db.points}
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&r.known); err != nil {
 		return err
 	}
@@ -470,6 +473,9 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 		return nil, nil
 	}
 	values, err := r.cachedLatest(nil, func() (map[string]domain.ValueView, error) {
+		if values, ok := r.points.latest(cutoff{math.MaxInt, len(domain.Points)}, r.known); ok {
+			return values, nil
+		}
 		return r.readLatestValues(`SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL`)
 	})
 	if err != nil {
@@ -480,6 +486,9 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 		if !c.covers(v.Year, v.Point) {
 			// Some indicator's latest value describes a time that had not ended: the latest up to c.
 			return r.cachedLatest(&c, func() (map[string]domain.ValueView, error) {
+				if values, ok := r.points.latest(c, r.known); ok {
+					return values, nil
+				}
 				return r.readLatestValues(`SELECT i.id || '/' || (SELECT v.id FROM "values" v INDEXED BY values_latest
 					WHERE v.indicator = i.id AND v.corrected_by = '' AND v.value IS NOT NULL AND (v.year, v.point) <= (?, ?)
 					ORDER BY v.year DESC, v.point DESC, v.seq DESC LIMIT 1) FROM indicators i`, c.year, domain.Points[c.rank-1])
