@@ -57,6 +57,10 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("WWW-Authenticate", challenge(e))
 		}
 	}
+	if code == domain.EUNAVAILABLE {
+		// Not yet, or not now: a projection catching up, a server starting or stopping.
+		w.Header().Set("Retry-After", "1")
+	}
 	if code == domain.EINTERNAL {
 		p.Detail = "Internal error."
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -198,7 +199,7 @@ func (q *queryArgs) int(name string) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		q.fail(domain.Invalid(name, "integer", "%s %q is not a whole number.", name, v))
+		q.fail(domain.Invalid(name, "integer", "%s %q is not a whole number from 0 to %d.", name, v, math.MaxInt))
 	}
 	return n
 }

@@ -382,7 +382,9 @@ func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return domain.Errorf(domain.EUNAVAILABLE, "The projection has applied sequence %d, not yet %d.", at, seq)
+			e := domain.Errorf(domain.EUNAVAILABLE, "The projection has applied sequence %d, not yet %d.", at, seq)
+			e.Field, e.Rule = "min_seq", "applied"
+			return e
 		}
 	}
 }

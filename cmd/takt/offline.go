@@ -132,6 +132,13 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 	if err := c.checkTenants(); err != nil {
 		return nil, err
 	}
+	if c.NATSURL == "" {
+		// The embedded log lives in the data directory: without one there is no log to read, and
+		// creating an empty one would only hide a mistyped --data.
+		if _, err := os.Stat(c.DataDir); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no data directory at %s (takt serve makes it; --data or TAKT_DATA names another)", c.DataDir)
+		}
+	}
 	o := &offline{flags: c, logger: quietLogger(stderr)}
 	var err error
 	if o.lock, err = lockData(c.DataDir); err != nil {

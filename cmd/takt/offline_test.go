@@ -109,6 +109,18 @@ func TestOfflineCommands(t *testing.T) {
 	if _, err := cli(t, historyCmd, "goal", "nosuch", "--data", cfg.DataDir); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("history of an unknown goal: %v", err)
 	}
+	missing := filepath.Join(t.TempDir(), "nosuch")
+	if _, err := cli(t, historyCmd, "goal", "lasa", "--data", missing); err == nil || !strings.Contains(err.Error(), "no data directory") {
+		t.Fatalf("history in a data directory that does not exist: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the missing data directory was made: %v", err)
+	}
+	for _, period := range []string{"banana", "1999-2002"} {
+		if _, err := cli(t, exportCmd, "audit", "--data", cfg.DataDir, "--period", period); err == nil || !strings.Contains(err.Error(), "period") {
+			t.Fatalf("export of period %s: %v", period, err)
+		}
+	}
 
 	// The audit export, as CSV to a file and as JSON: the same rows.
 	file := filepath.Join(t.TempDir(), "audit.csv")
