@@ -132,12 +132,12 @@ var queries = []query{
 			return commitmentsAnswer{cs}, err
 		}},
 	{path: "/followups/{id}", id: "getFollowUp", result: domain.FollowUpReport{},
-		summary: "A follow-up report reopened exactly as adopted: the goal tree as the ledger knew it then.",
+		summary: "A follow-up report reopened exactly as adopted: the goal tree as the ledger knew it then, in force on the report's own as-of date, each goal with its assessment for the report's point. as_of is ignored; known_at and min_seq apply to finding the report.",
 		serve: func(s *Server, r *http.Request, q *queryArgs) (any, error) {
 			return s.Queries.FollowUp(r.Context(), q.tenant, id(r), q.opts)
 		}},
 	{path: "/audit", id: "auditLog", result: auditAnswer{}, access: auditors,
-		summary: "The decision log of a mandate period, one row per version, in the order recorded; as CSV with format=csv or Accept: text/csv.",
+		summary: "The decision log of a mandate period, one row per version, in the order recorded; as CSV with format=csv or Accept: text/csv. as_of only picks the default period; from and to select by the date a version applies from.",
 		params: []param{
 			{name: "period", typ: "string", desc: "The mandate period. Default: the period as_of falls in."},
 			{name: "organ", typ: "string", desc: "Only what this organ decided or reported."},
