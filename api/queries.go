@@ -137,7 +137,7 @@ var queries = []query{
 			return s.Queries.FollowUp(r.Context(), q.tenant, id(r), q.opts)
 		}},
 	{path: "/audit", id: "auditLog", result: auditAnswer{}, access: auditors,
-		summary: "The decision log of a mandate period, one row per version, in the order recorded; as CSV with format=csv or Accept: text/csv. as_of only picks the default period; from and to select by the date a version applies from.",
+		summary: "The decision log of a mandate period, one row per version, in the order recorded, with the versions of organs that apply from a date in it; as CSV with format=csv or Accept: text/csv. as_of only picks the default period; from and to select by the date a version applies from.",
 		params: []param{
 			{name: "period", typ: "string", desc: "The mandate period. Default: the period as_of falls in."},
 			{name: "organ", typ: "string", desc: "Only what this organ decided or reported."},

@@ -983,7 +983,11 @@ func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilte
 		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
 			return err
 		}
-		conds, args := []string{"h.period = ?"}, []any{filter.Period}
+		// Organs belong to no mandate period: the period's log holds their versions that apply from
+		// a date in it (a reorganisation the council decided in the term, or organs registered for it).
+		first, last, _ := domain.ParsePeriod(filter.Period)
+		conds := []string{"(h.period = ? OR (h.period = '' AND h.kind = 'organ' AND h.valid_from BETWEEN ? AND ?))"}
+		args := []any{filter.Period, fmt.Sprintf("%04d-01-01", first), fmt.Sprintf("%04d-12-31", last)}
 		if filter.Organ != "" {
 			conds, args = append(conds, "(h.organ = ? OR h.decision_organ = ?)"), append(args, filter.Organ, filter.Organ)
 		}

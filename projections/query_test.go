@@ -397,7 +397,25 @@ func TestQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].EventType != "commitment.progress_reported" || len(rows[0].Fields()) != len(domain.AuditColumns) {
+	// The administration's own registration in the term, and what it reported.
+	if len(rows) != 3 || rows[0].EventType != "organ.registered" || rows[1].EventType != "commitment.progress_reported" ||
+		len(rows[1].Fields()) != len(domain.AuditColumns) {
 		t.Errorf("audit of buf %+v", rows)
+	}
+	// An organ registered for a date before the term is not in its log; one dissolved in it is.
+	old := e.at(t, "2024-10-01", &domain.RegisterOrgan{ID: "gammal", Name: "Gamla nämnden", Kind: "committee", Parent: "kf", Effective: "2019-06-01"})
+	gone := e.at(t, "2024-10-02", &domain.DissolveOrgan{ID: "gammal", Successor: "bun", Decision: ref("kf", "2024-10-01", "77")})
+	rows, err = e.db.Audit(ctx, tenant, domain.AuditFilter{Period: "2023-2026"}, read(minSeq(gone)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gammal []domain.AuditRow
+	for _, r := range rows {
+		if r.Kind == "organ" && r.ID == "gammal" {
+			gammal = append(gammal, r)
+		}
+	}
+	if len(gammal) != 1 || gammal[0].Seq != gone || gammal[0].EventType != "organ.dissolved" || gammal[0].Paragraph != "77" {
+		t.Errorf("audit of an organ registered before the term (seq %d) and dissolved in it (seq %d): %+v", old, gone, gammal)
 	}
 }
