@@ -117,7 +117,7 @@ var queries = []query{
 		serve: func(s *Server, r *http.Request, q *queryArgs) (any, error) {
 			return s.Queries.Indicator(r.Context(), q.tenant, id(r), q.opts)
 		}},
-	{path: "/commitments", id: "listCommitments", summary: "Commitments with their progress, by year.", result: commitmentsAnswer{},
+	{path: "/commitments", id: "listCommitments", summary: "Commitments with their progress, sorted by year.", result: commitmentsAnswer{},
 		params: []param{
 			{name: "period", typ: "string", desc: "Only this mandate period's."},
 			{name: "organ", typ: "string", desc: "Only those this organ is responsible for."},
@@ -286,17 +286,38 @@ func (s *Server) periodOf(r *http.Request, q *queryArgs) (string, error) {
 			return p.ID, nil
 		}
 	}
+	if len(ps) == 0 {
+		return "", domain.Invalid("period", "required", "The ledger knew of no mandate period then; name one with period=.")
+	}
 	return "", domain.Invalid("period", "required", "No mandate period covers %d; name one with period=.", year)
 }
 
+// acceptsCSV reports whether Accept prefers text/csv to JSON: asked for with a quality above 0
+// and no lower than application/json's (or, when that is not named, application/*'s or */*'s).
 func acceptsCSV(r *http.Request) bool {
+	q := map[string]float64{}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(mt, "text/csv") {
-			return true
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		quality := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					quality = f
+				}
+			}
+		}
+		q[strings.ToLower(mt)] = quality
+	}
+	csv, ok := q["text/csv"]
+	if !ok || csv <= 0 {
+		return false
+	}
+	for _, mt := range []string{"application/json", "application/*", "*/*"} {
+		if json, ok := q[mt]; ok {
+			return csv >= json
 		}
 	}
-	return false
+	return true
 }
 
 // auditCSV is the decision log as CSV, with the columns of domain.AuditColumns.

@@ -70,7 +70,7 @@ func printHistory(w io.Writer, goal string, vs []domain.Version) error {
 		fmt.Fprintf(w, "seq %d  %s %s v%d  %s\n", v.Seq, v.Kind, v.ID, v.Version, v.EventType)
 		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 		fmt.Fprintf(tw, "  in force\t%s\n", valid)
-		fmt.Fprintf(tw, "  recorded\t%s by %s\n", v.RecordedAt.UTC().Format(time.RFC3339), v.Actor)
+		fmt.Fprintf(tw, "  recorded\t%s by %s, event %s\n", v.RecordedAt.UTC().Format(time.RFC3339), v.Actor, v.EventID)
 		fmt.Fprintf(tw, "  decision\t%s\n", decision)
 		if v.Reason != "" {
 			fmt.Fprintf(tw, "  reason\t%s\n", v.Reason)

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
+	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/internal/tune"
 )
 
@@ -19,7 +21,7 @@ func main() {
 	case errors.Is(err, errUsage):
 		os.Exit(2)
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "takt:", err)
+		fmt.Fprintln(os.Stderr, "takt:", message(err))
 		os.Exit(1)
 	}
 }
@@ -86,4 +88,14 @@ Commands:
 	token    create, list and revoke the bearer tokens of a data directory
 	help     describe a command: takt help <command>
 `)
+}
+
+// message is err as a person reads it: a takt error by its message, in whatever context wraps it.
+func message(err error) string {
+	msg := err.Error()
+	var e *domain.Error
+	if errors.As(err, &e) {
+		msg = strings.Replace(msg, e.Error(), e.Message, 1)
+	}
+	return msg
 }
