@@ -59,8 +59,8 @@ func OpenAPI() []byte {
 			"responses": map[string]any{
 				"200": map[string]any{"description": "The answer, as of the read options.", "content": content},
 				"400": problemResponse("A malformed or unknown parameter: the field and the rule."),
-				"404": problemResponse("Unknown tenant or entity."),
-				"503": problemResponse("The projection has not reached min_seq in time, or is not open."),
+				"404": problemResponse("Unknown tenant or entity, or a period or organ filter the ledger does not know."),
+				"503": problemResponse("The projection has not reached min_seq in time (field min_seq, rule applied), or is not open. Retry-After says when to ask again."),
 			},
 		})
 	}

@@ -287,7 +287,7 @@ func (s *Server) periodOf(r *http.Request, q *queryArgs) (string, error) {
 		}
 	}
 	if len(ps) == 0 {
-		return "", domain.Invalid("period", "required", "The ledger knew of no mandate period then; name one with period=.")
+		return "", domain.Invalid("period", "required", "No mandate period was in force then, as the ledger knew it; name one with period=.")
 	}
 	return "", domain.Invalid("period", "required", "No mandate period covers %d; name one with period=.", year)
 }

@@ -41,7 +41,8 @@ func (d Date) IsZero() bool { return d == "" }
 // PointEnd returns the last day of what a value reported for a follow-up point of year describes:
 // the first tertial (T1, January to April), the first two (T2, January to August, the interim
 // report), or the whole year (annual). On earlier dates the value did not yet describe anything
-// that had happened: a read as of such a date leaves it out. Any other point is taken as annual.
+// that had happened: a read as of such a date leaves it out. Points are T1, T2 and annual (Points);
+// any other is taken as annual here, and a projection sets aside a value reported for one.
 func PointEnd(year int, point string) Date {
 	y := strconv.Itoa(year)
 	for len(y) < 4 {

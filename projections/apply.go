@@ -147,7 +147,9 @@ func (a *applier) batch(db *DB, records []domain.Record) error {
 		return err
 	}
 	if db.points != nil {
-		db.points.apply(a.ctx, db.write, a.values, last)
+		if err := db.points.apply(a.ctx, db.write, a.values, last); err != nil {
+			db.Logger.Warn("latest values of points no longer kept in memory: tree reads ask SQLite", "tenant", db.Tenant, "err", err)
+		}
 	}
 	a.last = last
 	return nil
@@ -925,6 +927,10 @@ func (a *applier) valueReported(e domain.Event, id string, d *domain.ValueReport
 func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 	if v.ID == "" {
 		return bad("value has no id")
+	}
+	if !slices.Contains(domain.Points, v.Point) {
+		// Which values are in force as of a date, and which is the latest, follow from the point.
+		return bad("value %s has point %q, not one of %s", v.ID, v.Point, strings.Join(domain.Points, ", "))
 	}
 	v.ValidFrom, v.Seq = e.Effective, e.Seq
 	var women, men any

@@ -105,12 +105,13 @@ func (p *pointValues) put(v domain.ValueView) {
 
 // apply brings p from the checkpoint it holds to last with the changes of the batch committed
 // between them. A corrected value that was the latest of its point and is not followed by another
-// one with a number leaves the point to be read from the file; should that fail, p is no longer used.
-func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, last uint64) {
+// one with a number leaves the point to be read from the file; should that fail, p is no longer used
+// and the error says why.
+func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, last uint64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.ok {
-		return
+		return nil
 	}
 	type point struct {
 		indicator string
@@ -136,7 +137,7 @@ func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, la
 			ORDER BY seq DESC LIMIT 1`, pt.indicator, pt.year, pt.point)
 		if err != nil {
 			p.ok, p.byIndicator = false, nil
-			return
+			return err
 		}
 		in := p.byIndicator[pt.indicator]
 		for i, v := range in {
@@ -150,6 +151,7 @@ func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, la
 		}
 	}
 	p.upTo = last
+	return nil
 }
 
 // latest returns the latest value in force as of a date whose cutoff is c, by indicator, when p

@@ -61,14 +61,18 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 	if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'x' WHERE id = 'b'`); err != nil {
 		t.Fatal(err)
 	}
-	p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "b"}}, 7)
+	if err := p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "b"}}, 7); err != nil {
+		t.Fatal(err)
+	}
 	if got := latest(7); got != first.ID {
 		t.Fatalf("b corrected: latest %q, want a", got)
 	}
 	if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'y' WHERE id = 'a'`); err != nil {
 		t.Fatal(err)
 	}
-	p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "a"}}, 8)
+	if err := p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "a"}}, 8); err != nil {
+		t.Fatal(err)
+	}
 	if got := latest(8); got != "" {
 		t.Fatalf("a corrected too: latest %q, want none", got)
 	}

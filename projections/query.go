@@ -466,8 +466,9 @@ func sortTargets(ts []domain.TargetView) []domain.TargetView {
 }
 
 // latestValues returns, at the projection's checkpoint, the latest value in force as of the read's
-// date of every indicator that has one, by indicator, from the current-state tables in one query.
-// Known at an earlier sequence, it returns nil: the values must then be replayed from history.
+// date of every indicator that has one, by indicator: from memory (pointValues) once it holds the
+// checkpoint, else from the current-state tables in one query. Known at an earlier sequence, it
+// returns nil: the values must then be replayed from history.
 func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	if !r.current {
 		return nil, nil

@@ -267,7 +267,10 @@ func TestFollowUpReopensAsAdopted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before.Goals[0].Assessment = verdict.Assessment // what the report says of g1
+	copied := *before // the tree read is shared with the tree cache: changed only in a copy
+	copied.Goals = slices.Clone(before.Goals)
+	copied.Goals[0].Assessment = verdict.Assessment // what the report says of g1
+	before = &copied
 	adopted := e.at(t, "2025-04-15", &domain.AdoptFollowUp{ID: "ar2024", Point: "annual", Year: 2024, Title: "Årsredovisning 2024",
 		AsOf: "2024-12-31", Decided: decided("kf", "2025-04-14", "30")})
 	// Assessed again for the same point after the report: not what the report said.

@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/taktledger/takt/domain"
+	"github.com/taktledger/takt/projections"
 )
 
 // A value describes a part of its year (T1 January–April, T2 January–August, annual the year): as
 // of a date, the values in force are those that describe a time that had ended then, as the ledger
-// knows them. The tree (from the current-state tables), an indicator read (from history) and a tree
-// known at an earlier sequence must all say the same.
+// knows them. The tree (from memory, and from the current-state tables when asked of SQLite only),
+// an indicator read (from history) and a tree known at an earlier sequence must all say the same.
 func TestValuesInForceAsOf(t *testing.T) {
 	e := newEnv(t)
 	e.base(t)
@@ -72,6 +73,12 @@ func TestValuesInForceAsOf(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("tree", tree.Goals[0].Indicators[0])
+		projections.SQLOnly(e.db, func() {
+			if tree, err = e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts); err != nil {
+				t.Fatal(err)
+			}
+		})
+		check("tree from SQLite", tree.Goals[0].Indicators[0])
 		if c.known == 0 {
 			// The same tree known at the last sequence but one, and asked again from the cache.
 			opts.KnownAt = last - 1
@@ -84,5 +91,31 @@ func TestValuesInForceAsOf(t *testing.T) {
 			}
 			check("tree known at the sequence before the last", tree.Goals[0].Indicators[0])
 		}
+	}
+}
+
+// A tree read as of a date is kept for its checkpoint: once a value for an earlier point arrives, the
+// same date read again at the next checkpoint shows it.
+func TestValuesAsOfAcrossCheckpoints(t *testing.T) {
+	e := newEnv(t)
+	e.base(t)
+	first := e.at(t, "2025-02-01", &domain.ReportValue{ID: "i1", ValueID: "v2025t1", Organ: "buf", Year: 2025, Point: "T1", Value: f(90)})
+	latest := func(seq uint64) string {
+		t.Helper()
+		tree, err := e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, domain.ReadOptions{AsOf: "2025-03-01", MinSeq: seq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := tree.Goals[0].Indicators[0].Latest; l != nil {
+			return l.ID
+		}
+		return ""
+	}
+	if got := latest(first); got != "" {
+		t.Fatalf("as of 2025-03-01, before T1 ended: latest %q, want none", got)
+	}
+	late := e.at(t, "2025-02-02", &domain.ReportValue{ID: "i1", ValueID: "v2024", Organ: "buf", Year: 2024, Value: f(80)})
+	if got := latest(late); got != "v2024" {
+		t.Fatalf("after the 2024 value arrived: latest %q, want v2024", got)
 	}
 }
