@@ -553,7 +553,7 @@ func (d *decider) assessGoal(c *AssessGoal) ([]Event, error) {
 	if err := withinPeriod("year", c.Year, d.s.Periods[g.Period]); err != nil {
 		return nil, err
 	}
-	suggested, basis := d.suggest(g.ID, c.Year)
+	suggested, basis := d.suggest(g.ID, c.Year, c.Point)
 	return []Event{d.event(Ref{KindGoal, c.ID}, m, &GoalAssessed{Point: c.Point, Year: c.Year, Attainment: c.Attainment,
 		Suggested: suggested, Basis: basis, Motivation: c.Motivation, Late: late, Decision: c.Decision})}, nil
 }
@@ -561,7 +561,7 @@ func (d *decider) assessGoal(c *AssessGoal) ([]Event, error) {
 // suggest computes what the goal's indicators say of its attainment in year: achieved when every
 // indicator with a value and a target meets it, not achieved when none does, partly in between,
 // and not assessable when no indicator has both.
-func (d *decider) suggest(goal string, year int) (string, []AssessmentBasis) {
+func (d *decider) suggest(goal string, year int, point string) (string, []AssessmentBasis) {
 	var basis []AssessmentBasis
 	met, measured := 0, 0
 	for _, in := range d.s.Indicators {
@@ -569,7 +569,7 @@ func (d *decider) suggest(goal string, year int) (string, []AssessmentBasis) {
 			continue
 		}
 		b := AssessmentBasis{Indicator: in.ID}
-		v, hasValue := d.s.LatestValue(in.ID, year)
+		v, hasValue := d.s.LatestValue(in.ID, year, point)
 		t, hasTarget := in.TargetFor(year)
 		if hasValue {
 			b.Value = v.Value

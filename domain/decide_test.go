@@ -346,6 +346,26 @@ func TestAssessmentSuggestion(t *testing.T) {
 	if a := assess(); a.Suggested != "achieved" {
 		t.Fatalf("after the correction got %s", a.Suggested)
 	}
+	// A T1 assessment is of the first tertial: a T2 value reported since does not count in it.
+	if _, err := h.do(&domain.ReportValue{ID: "i2", ValueID: "t1", Organ: "buf", Year: 2025, Point: "T1", Value: f(9)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.do(&domain.ReportValue{ID: "i2", ValueID: "t2", Organ: "buf", Year: 2025, Point: "T2", Value: f(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.do(&domain.SetTarget{ID: "i2", Year: 2025, Value: f(5), Decided: kf("61")}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := h.do(&domain.AssessGoal{ID: "g1", Point: "T1", Year: 2025, Attainment: "not_achieved", Motivation: "Nej", Decided: kf("62")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := evs[0].Data.(*domain.GoalAssessed)
+	for _, b := range a.Basis {
+		if b.Indicator == "i2" && (b.Value == nil || *b.Value != 9 || b.Met == nil || *b.Met) {
+			t.Fatalf("T1 2025 basis of i2 %+v, want the T1 value 9, not met", b)
+		}
+	}
 }
 
 func TestApplyIsIdempotent(t *testing.T) {

@@ -143,7 +143,7 @@ func TestLoad(t *testing.T) {
 			gendered++
 		}
 		for year := 2023; year <= 2025; year++ {
-			if _, ok := s.LatestValue(in.ID, year); !ok {
+			if _, ok := s.LatestValue(in.ID, year, "annual"); !ok {
 				t.Errorf("indicator %s has no value for %d", in.ID, year)
 			}
 		}
@@ -168,7 +168,7 @@ func TestLoad(t *testing.T) {
 	if v, _ := s.Value(demo.CorrectedIndicator, demo.CorrectedValueID); v.CorrectedBy != demo.CorrectionValueID || *v.Value != demo.ValueBeforeCorrection {
 		t.Errorf("corrected value: %+v", v)
 	}
-	if v, _ := s.LatestValue(demo.CorrectedIndicator, demo.CorrectedYear); *v.Value != demo.ValueAfterCorrection {
+	if v, _ := s.LatestValue(demo.CorrectedIndicator, demo.CorrectedYear, "annual"); *v.Value != demo.ValueAfterCorrection {
 		t.Errorf("value after correction: %+v", v)
 	}
 	if b := s.Indicators[demo.MethodChangedIndicator].Breaks; len(b) != 1 || b[0] != demo.MethodChangeYear {
