@@ -54,11 +54,14 @@ func (db *DB) Apply(ctx context.Context, records []domain.Record) error {
 	// statements a record takes a few microseconds to run. Statements run without cancellation, then;
 	// the batch stops between records once ctx is done, and its transaction is rolled back.
 	sqlCtx := context.WithoutCancel(ctx)
-	a := &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, indexed: db.index != nil, pointed: db.points != nil}
+	newApplier := func(careful bool) *applier {
+		return &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, careful: careful, indexed: db.index != nil, pointed: db.points != nil}
+	}
+	a := newApplier(false)
 	err := a.batch(db, records)
 	if errors.Is(err, errCareful) {
 		db.cache.reset()
-		a = &applier{ctx: sqlCtx, done: ctx, cache: &db.cache, careful: true, indexed: db.index != nil, pointed: db.points != nil}
+		a = newApplier(true)
 		err = a.batch(db, records)
 	}
 	if err != nil {

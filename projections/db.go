@@ -277,7 +277,7 @@ func (db *DB) Close() error {
 // tables that are not there, or compare as different from a rebuild only for its schema. The
 // process that writes the file brings it up to date when it opens it.
 func (db *DB) sameSchema(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := migrationNames()
 	if err != nil {
 		return err
 	}
@@ -293,6 +293,13 @@ func (db *DB) sameSchema(ctx context.Context) error {
 	return nil
 }
 
+// migrationNames are the embedded migrations' file names, in the order they apply.
+func migrationNames() ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	sort.Strings(names)
+	return names, err
+}
+
 // migrate applies the embedded migrations not yet recorded in the migrations table, each in its
 // own transaction.
 func (db *DB) migrate(ctx context.Context) error {
@@ -300,11 +307,10 @@ func (db *DB) migrate(ctx context.Context) error {
 		"CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := migrationNames()
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])

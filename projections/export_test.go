@@ -16,7 +16,7 @@ func SQLOnly(db *DB, fn func()) {
 		db.trees.trees, db.trees.order = nil, nil
 		db.trees.mu.Unlock()
 		db.latest.mu.Lock()
-		db.latest.seq, db.latest.values, db.latest.cutoffs = 0, nil, nil
+		db.latest.seq, db.latest.byCutoff = 0, nil
 		db.latest.mu.Unlock()
 	}
 	db.index, db.points = nil, nil

@@ -3,8 +3,6 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"sync"
 
 	"github.com/taktledger/takt/domain"
@@ -61,29 +59,14 @@ func loadPoints(ctx context.Context, conn *sql.DB) (*pointValues, error) {
 	return p, nil
 }
 
-// pointStates reads the states of the values that query selects (indicator, id, seq).
-func pointStates(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]domain.ValueView, error) {
-	rows, err := q.QueryContext(ctx, `SELECT h.state FROM (`+query+`) t
-		JOIN history h ON h.kind = 'value' AND h.id = t.indicator || '/' || t.id AND h.seq = t.seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+// pointStates reads the states of the values that query selects (indicator, id, seq): a value's
+// version at that sequence.
+func pointStates(ctx context.Context, q queryer, query string, args ...any) ([]domain.ValueView, error) {
 	var out []domain.ValueView
-	for rows.Next() {
-		var state []byte
-		var v domain.ValueView
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(state, &v); err != nil {
-			return nil, fmt.Errorf("value state: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	err := queryStates(ctx, q, `SELECT h.state FROM (`+query+`) t
+		JOIN history h ON h.kind = 'value' AND h.id = t.indicator || '/' || t.id AND h.seq = t.seq`, args,
+		func(v *domain.ValueView) { out = append(out, *v) })
+	return out, err
 }
 
 // put makes v the latest value of its point: it was reported after any other of it.

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -35,16 +34,14 @@ type reader struct {
 	points *pointValues
 }
 
-// latestValuesCache holds the latest value in force of every indicator at one checkpoint: the
-// latest of all, and the latest up to a follow-up point for the points reads as of earlier dates
-// asked for. A value is a fact about the part of the year it describes, so which is in force as of
-// a date depends only on the last point that had ended then: a dashboard reading trees as of many
-// dates reads them once per checkpoint and point.
+// latestValuesCache holds the latest value in force of every indicator at one checkpoint, by the
+// cutoff of the dates reads asked for. A value is a fact about the part of the year it describes, so
+// which is in force as of a date depends only on the last point that had ended then: a dashboard
+// reading trees as of many dates takes them once per checkpoint and point.
 type latestValuesCache struct {
-	mu      sync.Mutex
-	seq     uint64
-	values  map[string]domain.ValueView // shared: not to be changed
-	cutoffs map[cutoff]map[string]domain.ValueView
+	mu       sync.Mutex
+	seq      uint64
+	byCutoff map[cutoff]map[string]domain.ValueView // shared: not to be changed
 }
 
 // cutoff is the last follow-up point that had ended on a date: values for it and before it are in
@@ -166,6 +163,33 @@ func all[T any](r *reader, kind string, asOf bool, where string, args ...any) ([
 	return out, err
 }
 
+// queryer is a transaction or a pool: what a query of states runs on.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryStates runs query, whose rows are one column of JSON states, and calls fn with each decoded
+// into a T.
+func queryStates[T any](ctx context.Context, q queryer, query string, args []any, fn func(*T)) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state []byte
+		var v T
+		if err := rows.Scan(&state); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(state, &v); err != nil {
+			return fmt.Errorf("state %T: %w", v, err)
+		}
+		fn(&v)
+	}
+	return rows.Err()
+}
+
 // Periods implements domain.Queries.
 func (db *DB) Periods(ctx context.Context, tenant string, opts domain.ReadOptions) (out []domain.PeriodView, err error) {
 	err = db.read(ctx, tenant, opts, func(r *reader) error {
@@ -190,15 +214,11 @@ func (db *DB) Goals(ctx context.Context, tenant string, filter domain.GoalFilter
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "A goal tree needs a mandate period.")
 	}
-	if err := checkPeriod(filter.Period); err != nil {
-		return nil, err
-	}
 	var tree *domain.GoalTree
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
-		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
-			return err
+		if tree, err = db.trees.get(r, filter); err == nil && len(tree.Goals) == 0 {
+			err = r.filtersExist(filter.Period, filter.Organ)
 		}
-		tree, err = db.trees.get(r, filter)
 		return err
 	})
 	return tree, err
@@ -428,24 +448,9 @@ func (r *reader) values(in *domain.IndicatorView, full bool) error {
 		in.Values = nil
 		return nil
 	}
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE agg_kind = 'indicator' AND agg_id = ?
-		AND event_type = 'indicator.target_set' AND seq <= ? ORDER BY seq`, in.ID, r.known)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var state []byte
-		var t domain.TargetView
-		if err := rows.Scan(&state); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(state, &t); err != nil {
-			return err
-		}
-		in.TargetHistory = append(in.TargetHistory, t)
-	}
-	return rows.Err()
+	return queryStates(r.ctx, r.tx, `SELECT state FROM history WHERE agg_kind = 'indicator' AND agg_id = ?
+		AND event_type = 'indicator.target_set' AND seq <= ? ORDER BY seq`, []any{in.ID, r.known},
+		func(t *domain.TargetView) { in.TargetHistory = append(in.TargetHistory, *t) })
 }
 
 var pointRank = map[string]int{"T1": 1, "T2": 2, "annual": 3}
@@ -467,97 +472,45 @@ func sortTargets(ts []domain.TargetView) []domain.TargetView {
 
 // latestValues returns, at the projection's checkpoint, the latest value in force as of the read's
 // date of every indicator that has one, by indicator: from memory (pointValues) once it holds the
-// checkpoint, else from the current-state tables in one query. Known at an earlier sequence, it
-// returns nil: the values must then be replayed from history.
+// checkpoint, else from the current-state tables in one query, and kept for the checkpoint and the
+// cutoff. Known at an earlier sequence, it returns nil: the values must then be replayed from history.
 func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	if !r.current {
 		return nil, nil
 	}
-	values, err := r.cachedLatest(nil, func() (map[string]domain.ValueView, error) {
-		if values, ok := r.points.latest(cutoff{math.MaxInt, len(domain.Points)}, r.known); ok {
-			return values, nil
-		}
-		return r.readLatestValues(`SELECT id || '/' || latest_value FROM indicators WHERE latest_value IS NOT NULL`)
-	})
-	if err != nil {
-		return nil, err
+	c, lc := cutoffOf(r.asOf), r.latest
+	lc.mu.Lock()
+	values, fresh := lc.byCutoff[c], lc.seq == r.known
+	lc.mu.Unlock()
+	if values != nil && fresh {
+		return values, nil
 	}
-	c := cutoffOf(r.asOf)
-	for _, v := range values {
-		if !c.covers(v.Year, v.Point) {
-			// Some indicator's latest value describes a time that had not ended: the latest up to c.
-			return r.cachedLatest(&c, func() (map[string]domain.ValueView, error) {
-				if values, ok := r.points.latest(c, r.known); ok {
-					return values, nil
-				}
-				return r.readLatestValues(`SELECT i.id || '/' || (SELECT v.id FROM "values" v INDEXED BY values_latest
-					WHERE v.indicator = i.id AND v.corrected_by = '' AND v.value IS NOT NULL AND (v.year, v.point) <= (?, ?)
-					ORDER BY v.year DESC, v.point DESC, v.seq DESC LIMIT 1) FROM indicators i`, c.year, domain.Points[c.rank-1])
-			})
+	values, ok := r.points.latest(c, r.known)
+	if !ok {
+		vs, err := pointStates(r.ctx, r.tx, `SELECT v.indicator, v.id, v.seq FROM indicators i JOIN "values" v
+			ON v.indicator = i.id AND v.id = (SELECT w.id FROM "values" w INDEXED BY values_latest
+				WHERE w.indicator = i.id AND w.corrected_by = '' AND w.value IS NOT NULL AND (w.year, w.point) <= (?, ?)
+				ORDER BY w.year DESC, w.point DESC, w.seq DESC LIMIT 1)`, c.year, domain.Points[c.rank-1])
+		if err != nil {
+			return nil, err
 		}
-	}
-	return values, nil
-}
-
-// cachedLatest returns the latest values at the read's checkpoint, of all (c nil) or up to c, from
-// r.latest or else read and kept there.
-func (r *reader) cachedLatest(c *cutoff, read func() (map[string]domain.ValueView, error)) (map[string]domain.ValueView, error) {
-	lc := r.latest
-	if lc != nil {
-		lc.mu.Lock()
-		values := lc.values
-		if c != nil {
-			values = lc.cutoffs[*c]
+		values = make(map[string]domain.ValueView, len(vs))
+		for _, v := range vs {
+			values[v.Indicator] = v
 		}
-		fresh := lc.seq == r.known
-		lc.mu.Unlock()
-		if values != nil && fresh {
-			return values, nil
-		}
-	}
-	values, err := read()
-	if err != nil || lc == nil {
-		return values, err
 	}
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
 	if r.known > lc.seq {
-		lc.seq, lc.values, lc.cutoffs = r.known, nil, nil
+		lc.seq, lc.byCutoff = r.known, nil
 	}
 	if r.known == lc.seq {
-		if c == nil {
-			lc.values = values
-		} else {
-			if lc.cutoffs == nil || len(lc.cutoffs) >= maxCutoffs {
-				lc.cutoffs = map[cutoff]map[string]domain.ValueView{}
-			}
-			lc.cutoffs[*c] = values
+		if lc.byCutoff == nil || len(lc.byCutoff) >= maxCutoffs {
+			lc.byCutoff = map[cutoff]map[string]domain.ValueView{}
 		}
+		lc.byCutoff[c] = values
 	}
 	return values, nil
-}
-
-// readLatestValues reads the states of the values ids selects (as indicator/value), by indicator.
-func (r *reader) readLatestValues(ids string, args ...any) (map[string]domain.ValueView, error) {
-	// A value has a version or two (reported, corrected); the last one read is the latest.
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT state FROM history WHERE kind = 'value' AND id IN (`+ids+`) ORDER BY id, seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]domain.ValueView{}
-	for rows.Next() {
-		var state []byte
-		var v domain.ValueView
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(state, &v); err != nil {
-			return nil, fmt.Errorf("value state: %w", err)
-		}
-		out[v.Indicator] = v
-	}
-	return out, rows.Err()
 }
 
 // evaluate sets an indicator's latest value in force, the target in force for its year, and its
@@ -803,18 +756,14 @@ func checkRange(from, to domain.Date) error {
 	return nil
 }
 
-// checkPeriod refuses a mandate period that is not one in form (2023-2026).
-func checkPeriod(p string) error {
-	if _, _, ok := domain.ParsePeriod(p); !ok {
-		return domain.Invalid("period", "period_format", "period %q must be a mandate period of one to four years, like 2023-2026.", p)
-	}
-	return nil
-}
-
-// filtersExist answers a read whose filter names a mandate period or an organ the ledger did not
-// know (as known at the read) with a 404, rather than with an empty answer that looks like one of
-// a period or organ with nothing in it.
+// filtersExist is asked when a read's answer is empty: it answers one whose filter names a
+// malformed mandate period with a 400, and one that names a period or an organ the ledger did not
+// know (as known at the read) with a 404, rather than with an empty answer that looks like one of a
+// period or organ with nothing in it.
 func (r *reader) filtersExist(period, organ string) error {
+	if _, _, ok := domain.ParsePeriod(period); !ok && period != "" {
+		return domain.Invalid("period", "period_format", "period %q must be a mandate period of one to four years, like 2023-2026.", period)
+	}
 	for _, f := range []struct{ kind, id, what string }{{"period", period, "Mandate period"}, {"organ", organ, "Organ"}} {
 		if f.id == "" {
 			continue
@@ -849,16 +798,8 @@ func (db *DB) Indicator(ctx context.Context, tenant, id string, opts domain.Read
 
 // Commitments implements domain.Queries.
 func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.CommitmentFilter, opts domain.ReadOptions) ([]domain.CommitmentView, error) {
-	if filter.Period != "" {
-		if err := checkPeriod(filter.Period); err != nil {
-			return nil, err
-		}
-	}
 	out := []domain.CommitmentView{}
 	err := db.read(ctx, tenant, opts, func(r *reader) error {
-		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
-			return err
-		}
 		cs, err := all[domain.CommitmentView](r, "commitment", true, "")
 		if err != nil {
 			return err
@@ -873,6 +814,9 @@ func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.Comm
 			}
 			out = append(out, c)
 		}
+		if len(out) == 0 {
+			return r.filtersExist(filter.Period, filter.Organ)
+		}
 		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool {
@@ -885,26 +829,12 @@ func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.Comm
 }
 
 func (r *reader) reports(id string) ([]domain.ProgressView, error) {
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT json_extract(state, '$.progress') FROM history
-		WHERE agg_kind = 'commitment' AND agg_id = ? AND event_type = 'commitment.progress_reported'
-		AND seq <= ? AND valid_from <= ? ORDER BY seq`, id, r.known, string(r.asOf))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []domain.ProgressView
-	for rows.Next() {
-		var state []byte
-		var p domain.ProgressView
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(state, &p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	err := queryStates(r.ctx, r.tx, `SELECT json_extract(state, '$.progress') FROM history
+		WHERE agg_kind = 'commitment' AND agg_id = ? AND event_type = 'commitment.progress_reported'
+		AND seq <= ? AND valid_from <= ? ORDER BY seq`, []any{id, r.known, string(r.asOf)},
+		func(p *domain.ProgressView) { out = append(out, *p) })
+	return out, err
 }
 
 // FollowUp implements domain.Queries.
@@ -944,28 +874,16 @@ func (db *DB) FollowUp(ctx context.Context, tenant, id string, opts domain.ReadO
 
 // assessmentsAt returns, by goal, the latest assessment known for a follow-up point of a year.
 func (r *reader) assessmentsAt(year int, point string) (map[string]*domain.AssessmentView, error) {
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT h.state FROM (SELECT goal, max(seq) AS seq FROM assessments
-		WHERE year = ? AND point = ? AND seq <= ? GROUP BY goal) a
-		JOIN history h ON h.kind = 'goal' AND h.id = a.goal AND h.seq = a.seq`, year, point, r.known)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]*domain.AssessmentView{}
-	for rows.Next() {
-		var state []byte
-		var g domain.GoalView
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(state, &g); err != nil {
-			return nil, fmt.Errorf("goal state: %w", err)
-		}
-		if g.Assessment != nil {
-			out[g.ID] = g.Assessment
-		}
-	}
-	return out, rows.Err()
+	err := queryStates(r.ctx, r.tx, `SELECT h.state FROM (SELECT goal, max(seq) AS seq FROM assessments
+		WHERE year = ? AND point = ? AND seq <= ? GROUP BY goal) a
+		JOIN history h ON h.kind = 'goal' AND h.id = a.goal AND h.seq = a.seq`, []any{year, point, r.known},
+		func(g *domain.GoalView) {
+			if g.Assessment != nil {
+				out[g.ID] = g.Assessment
+			}
+		})
+	return out, err
 }
 
 // Audit implements domain.Queries.
@@ -973,17 +891,11 @@ func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilte
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "The decision log needs a mandate period.")
 	}
-	if err := checkPeriod(filter.Period); err != nil {
-		return nil, err
-	}
 	if err := checkRange(filter.From, filter.To); err != nil {
 		return nil, err
 	}
 	out := []domain.AuditRow{}
 	err := db.read(ctx, tenant, opts, func(r *reader) error {
-		if err := r.filtersExist(filter.Period, filter.Organ); err != nil {
-			return err
-		}
 		// Organs belong to no mandate period: the period's log holds their versions that apply from
 		// a date in it (a reorganisation the council decided in the term, or organs registered for it).
 		first, last, _ := domain.ParsePeriod(filter.Period)
@@ -1011,6 +923,9 @@ func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilte
 			}
 			row.Diff = string(v.Diff)
 			out = append(out, row)
+		}
+		if len(out) == 0 {
+			return r.filtersExist(filter.Period, filter.Organ)
 		}
 		return nil
 	})
