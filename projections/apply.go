@@ -426,7 +426,6 @@ func sdgs(s []domain.SDGLink) []domain.SDGLink {
 // prev is an entity's latest version as the projection holds it.
 type prev struct {
 	state   []byte
-	seq     uint64
 	version int
 }
 
@@ -455,8 +454,8 @@ func (a *applier) latest(kind, id string) (*prev, error) {
 	if a.cache.all && kind != "value" {
 		return p, nil
 	}
-	err := a.queryRow("SELECT state, seq, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
-		kind, id).Scan(&p.state, &p.seq, &p.version)
+	err := a.queryRow("SELECT state, version FROM history WHERE kind = ? AND id = ? ORDER BY seq DESC LIMIT 1",
+		kind, id).Scan(&p.state, &p.version)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -483,11 +482,9 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 	var before []byte
 	version := 1
 	if p.exists() {
+		// The version before stays as written: its valid_to is this one's valid_from, computed
+		// as it is read (validTo; migration 0010).
 		before, version = p.state, p.version+1
-		if err := a.exec("UPDATE history SET valid_to = ? WHERE kind = ? AND id = ? AND seq = ?",
-			string(e.Effective), kind, id, p.seq); err != nil {
-			return err
-		}
 	}
 	d, err := diff(before, after)
 	if err != nil {
@@ -511,8 +508,8 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 		dOrgan, dDate, dPara, dCase = dec.Organ, string(dec.MeetingDate), dec.Paragraph, dec.CaseNumber
 	}
 	if err := a.exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, goal, event_id, event_type, actor, organ, period,
-		recorded_at, valid_from, valid_to, decision_organ, meeting_date, paragraph, case_number, reason, diff, state, msg_id, subject)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		recorded_at, valid_from, decision_organ, meeting_date, paragraph, case_number, reason, diff, state, msg_id, subject)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		kind, id, e.Seq, version, string(e.Aggregate.Kind), e.Aggregate.ID, goal, e.ID, e.Type, e.Actor, e.Organ, e.Period,
 		formatTime(e.Time), string(e.Effective), dOrgan, dDate, dPara, dCase, reason, d, string(after), a.r.MsgID, a.r.Subject); err != nil {
 		return err
@@ -524,7 +521,7 @@ func (a *applier) put(e domain.Event, p *prev, kind, id string, state any, dec *
 			return err
 		}
 	}
-	a.cache.put(entity{kind, id}, &prev{state: after, seq: e.Seq, version: version})
+	a.cache.put(entity{kind, id}, &prev{state: after, version: version})
 	if a.indexed && isIndexed(kind) {
 		// Decoded as a read from the file would decode it, so that both answer the same.
 		v, err := decodeState(kind, after)

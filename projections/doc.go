@@ -43,7 +43,8 @@ before/after diff of the fields that changed, the decision that made it, who rec
 times:
 
   - valid time: valid_from is the date the decision applies from (the event's effective date), and
-    valid_to the date the next version applies from;
+    valid_to the date the next version applies from (computed as it is read, among the versions
+    the read knows of: a row of history, once written, is never changed);
   - recording time: the stream sequence and the time at which the ledger learnt it.
 
 A read's AsOf picks, for each entity, the latest version recorded that applies on that date; its

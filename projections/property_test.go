@@ -378,7 +378,12 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 	// A file made before goal_history, and ones whose goal_history holds a row a version, its columns
 	// as migration 0007 laid them out or packed as 0008 did, brought up to date by the migrations,
 	// are the same too. Those rows are the versions not noted in goal_history_recent, each in the
-	// history of the goal migration 0007 found for it.
+	// history of the goal migration 0007 found for it. Each of them, and a file made just before
+	// migration 0010, stored each version's valid_to.
+	stored0009 := `DROP VIEW history_valid; ALTER TABLE history ADD COLUMN valid_to TEXT;
+		UPDATE history SET valid_to = n.valid_to FROM (SELECT rowid AS version_row,
+			lead(valid_from) OVER (PARTITION BY kind, id ORDER BY seq) AS valid_to FROM history) n
+		WHERE n.version_row = history.rowid;`
 	layout0007 := `CREATE TABLE goal_history_0007 (goal TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
 		id TEXT NOT NULL, version INTEGER NOT NULL, agg_kind TEXT NOT NULL, agg_id TEXT NOT NULL, event_id TEXT NOT NULL,
 		event_type TEXT NOT NULL, actor TEXT NOT NULL, organ TEXT NOT NULL, period TEXT NOT NULL, recorded_at TEXT NOT NULL,
@@ -402,10 +407,11 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, undo := range map[string]string{
-		"before goal_history": `DROP TABLE goal_history; DROP TABLE goal_history_recent;
+		"before goal_history": stored0009 + `DROP TABLE goal_history; DROP TABLE goal_history_recent;
 			DELETE FROM migrations WHERE name >= '0007_'`,
-		"goal_history unpacked":        layout0007 + `DELETE FROM migrations WHERE name >= '0008_'`,
-		"goal_history a row a version": layout0007 + string(packed0008) + `; DELETE FROM migrations WHERE name >= '0009_'`,
+		"goal_history unpacked":        stored0009 + layout0007 + `DELETE FROM migrations WHERE name >= '0008_'`,
+		"goal_history a row a version": stored0009 + layout0007 + string(packed0008) + `; DELETE FROM migrations WHERE name >= '0009_'`,
+		"valid_to stored":              stored0009 + `DELETE FROM migrations WHERE name >= '0010_'`,
 	} {
 		migrated := filepath.Join(dir, "migrated.db")
 		data, err := os.ReadFile(incremental)

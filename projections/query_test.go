@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -177,6 +178,33 @@ func TestGoalTerm(t *testing.T) {
 	}
 	if hist[len(hist)-1].ValidTo != "" {
 		t.Errorf("the last version is valid to %s, want open", hist[len(hist)-1].ValidTo)
+	}
+	// In SQL, the view history_valid gives each version the same valid_to.
+	raw, err := sql.Open("sqlite3", "file:"+e.db.Path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rows, err := raw.Query("SELECT coalesce(valid_to, '') FROM history_valid WHERE kind = 'goal' AND id = 'g2' ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viewed []domain.Date
+	for rows.Next() {
+		var to domain.Date
+		if err := rows.Scan(&to); err != nil {
+			t.Fatal(err)
+		}
+		viewed = append(viewed, to)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range hist {
+		if i >= len(viewed) || viewed[i] != v.ValidTo {
+			t.Errorf("history_valid: valid_to %q, want %q as read", viewed, v.ValidTo)
+			break
+		}
 	}
 
 	// Known at the relink, the history ends there and its last version is open.
