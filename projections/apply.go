@@ -937,16 +937,24 @@ func (a *applier) newValue(e domain.Event, v domain.ValueView) error {
 	if v.Breakdown != nil {
 		women, men = v.Breakdown.Women, v.Breakdown.Men
 	}
-	// The primary key finds a value reported twice: no need to look first.
-	err := a.exec(`INSERT INTO "values" (indicator, id, year, point, value, text, women, men, status, late, corrects,
-		corrected_by, valid_from, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-		v.Indicator, v.ID, v.Year, v.Point, v.Value, v.Text, women, men, v.Status, boolInt(v.Late), v.Corrects,
-		string(v.ValidFrom), v.Seq)
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
-		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
-	} else if err != nil {
+	// A value reported twice has a version already, which the key of values, led by the point,
+	// does not see: history_entity finds it, on the page the value's version is about to be
+	// written to, in the same statement.
+	st, err := a.stmt(`INSERT INTO "values" (indicator, id, year, point, value, text, women, men, status, late, corrects,
+		corrected_by, valid_from, seq) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM history WHERE kind = 'value' AND id = ?)`)
+	if err != nil {
 		return err
+	}
+	res, err := st.ExecContext(a.ctx, v.Indicator, v.ID, v.Year, v.Point, v.Value, v.Text, women, men, v.Status,
+		boolInt(v.Late), v.Corrects, string(v.ValidFrom), v.Seq, valueID(v.Indicator, v.ID))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return bad("value %s of indicator %s exists already", v.ID, v.Indicator)
 	}
 	if err := a.put(e, &prev{}, "value", valueID(v.Indicator, v.ID), v, nil, v.Reason); err != nil {
 		return err
@@ -976,12 +984,16 @@ func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorre
 	if old.CorrectedBy != "" {
 		return bad("value %s of indicator %s has been corrected already by %s", d.Corrects, id, old.CorrectedBy)
 	}
+	// Its row in values carries the sequence it was reported at, which its only version before a
+	// correction does too.
+	year, pt, reported := old.Year, old.Point, old.Seq
 	old.CorrectedBy = d.ValueID
 	old.ValidFrom, old.Seq = e.Effective, e.Seq
 	if err := a.put(e, p, "value", valueID(id, d.Corrects), old, nil, d.Reason); err != nil {
 		return err
 	}
-	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND id = ?`, d.ValueID, id, d.Corrects); err != nil {
+	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND year = ? AND point = ? AND seq = ? AND id = ?`,
+		d.ValueID, id, year, pt, reported, d.Corrects); err != nil {
 		return err
 	}
 	if a.pointed {
@@ -1028,7 +1040,7 @@ func (a *applier) indicatorStatus(indicator string) (*indicatorStatus, error) {
 	}
 	st := &indicatorStatus{targets: map[targetKey]targetValue{}}
 	var l latestValue
-	err := a.queryRow(`SELECT id, year, point, seq, value FROM "values" INDEXED BY values_latest
+	err := a.queryRow(`SELECT id, year, point, seq, value FROM "values"
 		WHERE indicator = ? AND corrected_by = '' AND value IS NOT NULL
 		ORDER BY year DESC, point DESC, seq DESC
 		LIMIT 1`, indicator).Scan(&l.id, &l.year, &l.point, &l.seq, &l.value)

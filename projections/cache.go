@@ -68,7 +68,7 @@ type latestValue struct {
 	value float64
 }
 
-// after orders values as the index values_latest does: by year, point (T1 < T2 < annual, as
+// after orders values as the key of the values table does: by year, point (T1 < T2 < annual, as
 // strings) and sequence.
 func (v *latestValue) after(l *latestValue) bool {
 	if v.year != l.year {

@@ -47,7 +47,7 @@ func loadPoints(ctx context.Context, conn *sql.DB) (*pointValues, error) {
 		return nil, err
 	}
 	// The row of the greatest seq of each group lends it its id (SQLite's bare columns with max).
-	vs, err := pointStates(ctx, tx, `SELECT indicator, id, max(seq) AS seq FROM "values" INDEXED BY values_latest
+	vs, err := pointStates(ctx, tx, `SELECT indicator, id, max(seq) AS seq FROM "values"
 		WHERE corrected_by = '' AND value IS NOT NULL GROUP BY indicator, year, point`)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, la
 		}
 	}
 	for pt := range stale {
-		vs, err := pointStates(ctx, conn, `SELECT indicator, id, seq FROM "values" INDEXED BY values_latest
+		vs, err := pointStates(ctx, conn, `SELECT indicator, id, seq FROM "values"
 			WHERE indicator = ? AND year = ? AND point = ? AND corrected_by = '' AND value IS NOT NULL
 			ORDER BY seq DESC LIMIT 1`, pt.indicator, pt.year, pt.point)
 		if err != nil {

@@ -380,7 +380,17 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 	// are the same too. Those rows are the versions not noted in goal_history_recent, each in the
 	// history of the goal migration 0007 found for it. Each of them, and a file made just before
 	// migration 0010, stored each version's valid_to.
-	stored0009 := `DROP VIEW history_valid; ALTER TABLE history ADD COLUMN valid_to TEXT;
+	// And each had values keyed by id, with the index values_latest, as a file made just before
+	// migration 0011 had.
+	byID0010 := `CREATE TABLE values_0010 (indicator TEXT NOT NULL, id TEXT NOT NULL, year INTEGER NOT NULL,
+		point TEXT NOT NULL, value REAL, text TEXT NOT NULL, women REAL, men REAL, status TEXT NOT NULL, late INTEGER NOT NULL,
+		corrects TEXT NOT NULL, corrected_by TEXT NOT NULL, valid_from TEXT NOT NULL, seq INTEGER NOT NULL,
+		PRIMARY KEY (indicator, id)) WITHOUT ROWID;
+		INSERT INTO values_0010 SELECT indicator, id, year, point, value, text, women, men, status, late, corrects,
+			corrected_by, valid_from, seq FROM "values";
+		DROP TABLE "values"; ALTER TABLE values_0010 RENAME TO "values";
+		CREATE INDEX values_latest ON "values" (indicator, year, point, seq) WHERE corrected_by = '' AND value IS NOT NULL;`
+	stored0009 := byID0010 + `DROP VIEW history_valid; ALTER TABLE history ADD COLUMN valid_to TEXT;
 		UPDATE history SET valid_to = n.valid_to FROM (SELECT rowid AS version_row,
 			lead(valid_from) OVER (PARTITION BY kind, id ORDER BY seq) AS valid_to FROM history) n
 		WHERE n.version_row = history.rowid;`
@@ -412,6 +422,7 @@ func TestIncrementalEqualsRebuilt(t *testing.T) {
 		"goal_history unpacked":        stored0009 + layout0007 + `DELETE FROM migrations WHERE name >= '0008_'`,
 		"goal_history a row a version": stored0009 + layout0007 + string(packed0008) + `; DELETE FROM migrations WHERE name >= '0009_'`,
 		"valid_to stored":              stored0009 + `DELETE FROM migrations WHERE name >= '0010_'`,
+		"values by id":                 byID0010 + `DELETE FROM migrations WHERE name >= '0011_'`,
 	} {
 		migrated := filepath.Join(dir, "migrated.db")
 		data, err := os.ReadFile(incremental)

@@ -487,10 +487,13 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	}
 	values, ok := r.points.latest(c, r.known)
 	if !ok {
-		vs, err := pointStates(r.ctx, r.tx, `SELECT v.indicator, v.id, v.seq FROM indicators i JOIN "values" v
-			ON v.indicator = i.id AND v.id = (SELECT w.id FROM "values" w INDEXED BY values_latest
-				WHERE w.indicator = i.id AND w.corrected_by = '' AND w.value IS NOT NULL AND (w.year, w.point) <= (?, ?)
-				ORDER BY w.year DESC, w.point DESC, w.seq DESC LIMIT 1)`, c.year, domain.Points[c.rank-1])
+		// Each indicator's latest value up to the cutoff, found by the key of values from its end.
+		latest := func(col string) string {
+			return `(SELECT w.` + col + ` FROM "values" w WHERE w.indicator = i.id AND (w.year, w.point) <= (?1, ?2)
+				AND w.corrected_by = '' AND w.value IS NOT NULL ORDER BY w.year DESC, w.point DESC, w.seq DESC LIMIT 1)`
+		}
+		vs, err := pointStates(r.ctx, r.tx, `SELECT indicator, id, seq FROM (SELECT i.id AS indicator, `+latest("id")+` AS id,
+			`+latest("seq")+` AS seq FROM indicators i) WHERE seq IS NOT NULL`, c.year, domain.Points[c.rank-1])
 		if err != nil {
 			return nil, err
 		}
