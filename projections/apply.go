@@ -984,16 +984,15 @@ func (a *applier) valueCorrected(e domain.Event, id string, d *domain.ValueCorre
 	if old.CorrectedBy != "" {
 		return bad("value %s of indicator %s has been corrected already by %s", d.Corrects, id, old.CorrectedBy)
 	}
-	// Its row in values carries the sequence it was reported at, which its only version before a
-	// correction does too.
-	year, pt, reported := old.Year, old.Point, old.Seq
+	// Its row in values is among the few of its indicator's year and point.
+	year, pt := old.Year, old.Point
 	old.CorrectedBy = d.ValueID
 	old.ValidFrom, old.Seq = e.Effective, e.Seq
 	if err := a.put(e, p, "value", valueID(id, d.Corrects), old, nil, d.Reason); err != nil {
 		return err
 	}
-	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND year = ? AND point = ? AND seq = ? AND id = ?`,
-		d.ValueID, id, year, pt, reported, d.Corrects); err != nil {
+	if err := a.exec(`UPDATE "values" SET corrected_by = ? WHERE indicator = ? AND year = ? AND point = ? AND id = ?`,
+		d.ValueID, id, year, pt, d.Corrects); err != nil {
 		return err
 	}
 	if a.pointed {

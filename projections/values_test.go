@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/projections"
@@ -118,4 +119,49 @@ func TestValuesAsOfAcrossCheckpoints(t *testing.T) {
 	if got := latest(late); got != "v2024" {
 		t.Fatalf("after the 2024 value arrived: latest %q, want v2024", got)
 	}
+}
+
+// A correction that moves a value to another year (no command does that today: a correction keeps
+// the point it corrects; a log written by something else may) leaves the corrected value out of
+// the latest values of its own point, in memory, from SQLite, and in a file opened again.
+func TestCorrectionToAnotherYear(t *testing.T) {
+	e := newEnv(t)
+	e.base(t)
+	e.at(t, "2025-02-01", &domain.ReportValue{ID: "i1", ValueID: "v2024", Organ: "buf", Year: 2024, Value: f(86.5)})
+	moved := domain.Event{ID: "0190a000-0000-7000-8000-000000000003", Type: "indicator.value_corrected", Tenant: tenant,
+		Aggregate: domain.Ref{Kind: domain.KindIndicator, ID: "i1"}, Organ: "buf", Period: "2023-2026", Effective: "2025-03-01",
+		Actor: "anna", Time: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC),
+		Data: &domain.ValueCorrected{ValueID: "v2023", Corrects: "v2024", Year: 2023, Point: "annual", Value: f(70),
+			Status: "final", Reason: "Fel år"}}
+	if _, err := e.store.Append(ctx, tenant, []domain.Append{{Event: moved}}); err != nil {
+		t.Fatal(err)
+	}
+	last := e.at(t, "2025-03-02", &domain.AdoptGoal{ID: "g9", Title: "Efter", Level: "result", Owner: "kf",
+		Decided: decided("kf", "2025-03-01", "9")})
+	latest := func(how string, db *projections.DB) {
+		t.Helper()
+		opts := domain.ReadOptions{AsOf: "2030-01-01", MinSeq: last}
+		tree, err := db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromSQL *domain.GoalTree
+		projections.SQLOnly(db, func() {
+			if fromSQL, err = db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts); err != nil {
+				t.Fatal(err)
+			}
+		})
+		in, err := db.Indicator(ctx, tenant, "i1", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for where, l := range map[string]*domain.ValueView{"tree": tree.Goals[0].Indicators[0].Latest,
+			"tree from SQLite": fromSQL.Goals[0].Indicators[0].Latest, "indicator": in.Latest} {
+			if l == nil || l.ID != "v2023" || l.Year != 2023 {
+				t.Errorf("%s, %s: latest %+v, want v2023 for 2023", how, where, l)
+			}
+		}
+	}
+	latest("applied", e.db)
+	latest("opened again", MustOpenDB(t, e.path))
 }
