@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -44,15 +47,20 @@ func (d Date) IsZero() bool { return d == "" }
 // that had happened: a read as of such a date leaves it out. Points are T1, T2 and annual (Points);
 // any other is taken as annual here, and a projection sets aside a value reported for one.
 func PointEnd(year int, point string) Date {
-	y := strconv.Itoa(year)
-	for len(y) < 4 {
-		y = "0" + y
-	}
 	switch point {
 	case "T1":
-		return Date(y + "-04-30")
+		return Date(fmt.Sprintf("%04d-04-30", year))
 	case "T2":
-		return Date(y + "-08-31")
+		return Date(fmt.Sprintf("%04d-08-31", year))
 	}
-	return Date(y + "-12-31")
+	return Date(fmt.Sprintf("%04d-12-31", year))
+}
+
+// PointRank is the place of a follow-up point in the order of Points, the order in which they end:
+// 1 for T1 to 3 for annual, and 0 for what is not one.
+func PointRank(point string) int { return slices.Index(Points, point) + 1 }
+
+// ComparePoints orders follow-up points of years as they end: by year, then by point.
+func ComparePoints(yearA int, pointA string, yearB int, pointB string) int {
+	return cmp.Or(cmp.Compare(yearA, yearB), cmp.Compare(PointRank(pointA), PointRank(pointB)))
 }

@@ -20,8 +20,12 @@ func TestPointEnd(t *testing.T) {
 	}
 	// The points end in the order they rank, and sort as strings in that order too.
 	for i := 1; i < len(Points); i++ {
-		if PointEnd(2024, Points[i-1]) >= PointEnd(2024, Points[i]) || Points[i-1] >= Points[i] {
-			t.Errorf("%s does not end and sort before %s", Points[i-1], Points[i])
+		if PointEnd(2024, Points[i-1]) >= PointEnd(2024, Points[i]) || Points[i-1] >= Points[i] ||
+			PointRank(Points[i-1]) >= PointRank(Points[i]) || ComparePoints(2024, Points[i-1], 2024, Points[i]) >= 0 {
+			t.Errorf("%s does not end, rank and sort before %s", Points[i-1], Points[i])
 		}
+	}
+	if PointRank("Q1") != 0 || ComparePoints(2024, "annual", 2025, "T1") >= 0 || ComparePoints(2025, "T2", 2025, "T2") != 0 {
+		t.Error("a point that is none ranks, or the year does not come first")
 	}
 }

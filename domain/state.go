@@ -1,5 +1,7 @@
 package domain
 
+import "cmp"
+
 // The command side's view of each aggregate: what Decide needs to know to apply the rules. Each
 // Evolve is pure: it returns the state after one event, and never changes the state it was given.
 // Version is the stream sequence of the aggregate's last event: the ETag.
@@ -344,23 +346,17 @@ func (s *State) Value(indicator, id string) (Value, bool) {
 	return v, ok
 }
 
-// LatestValue returns the latest uncorrected value reported for year up to a follow-up point (T1,
-// T2 or annual; any other is taken as annual): the annual one before T2 before T1, of those up to
-// the point, and of those the last recorded. A T1 assessment is of the first tertial, whatever was
-// reported for later ones since.
+// LatestValue returns the latest uncorrected value reported for year up to a follow-up point, one
+// of Points: the annual one before T2 before T1, of those up to the point, and of those the last
+// recorded. A T1 assessment is of the first tertial, whatever was reported for later ones since.
 func (s *State) LatestValue(indicator string, year int, point string) (Value, bool) {
-	rank := map[string]int{"T1": 1, "T2": 2, "annual": 3}
-	upTo := rank[point]
-	if upTo == 0 {
-		upTo = rank["annual"]
-	}
 	var best Value
 	var ok bool
 	for _, v := range s.Values[indicator] {
-		if v.Year != year || v.CorrectedBy != "" || v.Value == nil || rank[v.Point] > upTo {
+		if v.Year != year || v.CorrectedBy != "" || v.Value == nil || ComparePoints(year, v.Point, year, point) > 0 {
 			continue
 		}
-		if !ok || rank[v.Point] > rank[best.Point] || (rank[v.Point] == rank[best.Point] && v.Seq > best.Seq) {
+		if !ok || cmp.Or(ComparePoints(year, v.Point, year, best.Point), cmp.Compare(v.Seq, best.Seq)) > 0 {
 			best, ok = v, true
 		}
 	}

@@ -1,6 +1,11 @@
 package projections
 
-import "database/sql"
+import (
+	"cmp"
+	"database/sql"
+
+	"github.com/taktledger/takt/domain"
+)
 
 // applyCache is what applying keeps in memory from one batch to the next, so that an event reads
 // nothing back from the file that the events before it have just written: the latest version of
@@ -68,16 +73,9 @@ type latestValue struct {
 	value float64
 }
 
-// after orders values as the key of the values table does: by year, point (T1 < T2 < annual, as
-// strings) and sequence.
+// after orders values as the key of the values table does: by year, point and sequence.
 func (v *latestValue) after(l *latestValue) bool {
-	if v.year != l.year {
-		return v.year > l.year
-	}
-	if v.point != l.point {
-		return v.point > l.point
-	}
-	return v.seq > l.seq
+	return cmp.Or(domain.ComparePoints(int(v.year), v.point, int(l.year), l.point), cmp.Compare(v.seq, l.seq)) > 0
 }
 
 type targetKey struct {

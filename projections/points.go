@@ -73,7 +73,7 @@ func pointStates(ctx context.Context, q queryer, query string, args ...any) ([]d
 func (p *pointValues) put(v domain.ValueView) {
 	vs := p.byIndicator[v.Indicator]
 	i := 0
-	for i < len(vs) && (vs[i].Year < v.Year || (vs[i].Year == v.Year && pointRank[vs[i].Point] < pointRank[v.Point])) {
+	for i < len(vs) && domain.ComparePoints(vs[i].Year, vs[i].Point, v.Year, v.Point) < 0 {
 		i++
 	}
 	if i < len(vs) && vs[i].Year == v.Year && vs[i].Point == v.Point {

@@ -48,7 +48,7 @@ type latestValuesCache struct {
 // force as of that date, later ones are not.
 type cutoff struct {
 	year int
-	rank int // of the point, as pointRank has it
+	rank int // of the point, as domain.PointRank has it
 }
 
 // maxCutoffs bounds the points kept at a checkpoint: a term has a dozen, and a read may name any date.
@@ -66,7 +66,7 @@ func cutoffOf(d domain.Date) cutoff {
 
 // covers reports whether a value for year and point is in force as of a date whose cutoff c is.
 func (c cutoff) covers(year int, point string) bool {
-	return year < c.year || (year == c.year && pointRank[point] <= c.rank)
+	return domain.ComparePoints(year, point, c.year, domain.Points[c.rank-1]) <= 0
 }
 
 // read runs fn in a read transaction for tenant under opts.
@@ -440,9 +440,7 @@ func (r *reader) values(in *domain.IndicatorView, full bool) error {
 	}
 	c := cutoffOf(r.asOf)
 	in.Values = slices.DeleteFunc(in.Values, func(v domain.ValueView) bool { return !c.covers(v.Year, v.Point) })
-	slices.SortStableFunc(in.Values, func(a, b domain.ValueView) int {
-		return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(pointRank[a.Point], pointRank[b.Point]), cmp.Compare(a.Seq, b.Seq))
-	})
+	slices.SortStableFunc(in.Values, byPoint)
 	evaluate(in)
 	if !full {
 		in.Values = nil
@@ -453,7 +451,11 @@ func (r *reader) values(in *domain.IndicatorView, full bool) error {
 		func(t *domain.TargetView) { in.TargetHistory = append(in.TargetHistory, *t) })
 }
 
-var pointRank = map[string]int{"T1": 1, "T2": 2, "annual": 3}
+// byPoint orders values by year, point and sequence, as the key of the values table does: the
+// latest value of a point is the last reported.
+func byPoint(a, b domain.ValueView) int {
+	return cmp.Or(domain.ComparePoints(a.Year, a.Point, b.Year, b.Point), cmp.Compare(a.Seq, b.Seq))
+}
 
 // sortTargets orders targets by year, the term's end last. It is called for every indicator of a
 // tree: sort.SliceStable's swapper, made by reflection, was a seventh of what a tree allocated.
@@ -525,8 +527,7 @@ func evaluate(in *domain.IndicatorView) {
 		if v.CorrectedBy != "" || v.Value == nil {
 			continue
 		}
-		if l := latest; l == nil || v.Year > l.Year || (v.Year == l.Year &&
-			(pointRank[v.Point] > pointRank[l.Point] || (pointRank[v.Point] == pointRank[l.Point] && v.Seq > l.Seq))) {
+		if latest == nil || byPoint(*v, *latest) > 0 {
 			latest = v
 		}
 	}
