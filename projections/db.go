@@ -41,8 +41,13 @@ type DB struct {
 	// Logger reports records set aside.
 	Logger *slog.Logger
 	// ReadOnly opens the file for queries only, as another process writes it: no writer, no
-	// migrations, and the checkpoint as it was at Open.
+	// migrations, and the checkpoint as it was at Open. Nothing is loaded into memory for goal
+	// trees (they are answered by SQLite): such a file is opened for a command's one read.
 	ReadOnly bool
+	// Unread says that the file is written but not read before it is closed (a rebuild's, the one
+	// a check compares): nothing is kept in memory for goal trees, and applying keeps nothing up
+	// to date for them.
+	Unread bool
 
 	write   *sql.DB // one connection: the projector's
 	readers *sql.DB // the read pool
@@ -58,11 +63,9 @@ type DB struct {
 
 	trees  treeCache
 	latest latestValuesCache
-	// index holds the versions a goal tree reads, unless noIndex: a rebuild's file is not read
-	// before it is complete.
-	index   *versionIndex
-	noIndex bool
-	// points holds each indicator's latest value of each follow-up point, unless noIndex.
+	// index holds the versions a goal tree reads, unless the file is Unread or ReadOnly.
+	index *versionIndex
+	// points holds each indicator's latest value of each follow-up point, as index.
 	points *pointValues
 }
 
@@ -183,7 +186,7 @@ func (db *DB) settleGoalHistory(ctx context.Context) error {
 
 // loadIndex loads the versions a goal tree reads, and the latest values of points, into memory.
 func (db *DB) loadIndex(ctx context.Context, conn *sql.DB) (err error) {
-	if db.noIndex {
+	if db.Unread {
 		return nil
 	}
 	if db.index, err = loadIndex(ctx, conn); err != nil {
@@ -248,9 +251,6 @@ func (db *DB) openReadOnly(ctx context.Context, params map[string]string) (err e
 	err = db.sameSchema(ctx)
 	if err == nil {
 		err = db.loadProgress(ctx, db.readers)
-	}
-	if err == nil {
-		err = db.loadIndex(ctx, db.readers)
 	}
 	if err != nil {
 		db.Close()

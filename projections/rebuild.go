@@ -31,7 +31,7 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 		return 0, err
 	}
 	db := NewDB(tmp)
-	db.Tenant, db.noIndex = tenant, true
+	db.Tenant, db.Unread = tenant, true
 	if err := db.Open(ctx); err != nil {
 		removeDB(tmp)
 		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)

@@ -51,7 +51,7 @@ func (o *offline) check(ctx context.Context, head uint64, stdout io.Writer) (boo
 	}
 	defer os.RemoveAll(dir)
 	rebuilt := projections.NewDB(dir + "/" + tenant + ".db")
-	rebuilt.Tenant = tenant
+	rebuilt.Tenant, rebuilt.Unread = tenant, true
 	rebuilt.Logger = o.logger
 	if err := rebuilt.Open(ctx); err != nil {
 		return false, err
