@@ -254,6 +254,7 @@ func TestQueryErrors(t *testing.T) {
 		{"/goals?period=banana", 400, "period", "period_format"},
 		{"/goals?period=1999-2002", 404, "period", ""},
 		{"/goals?period=2023-2026&organ=nope", 404, "organ", ""},
+		{"/commitments?period=banana", 400, "period", "period_format"},
 		{"/commitments?period=1999-2002", 404, "period", ""},
 		{"/commitments?organ=nope", 404, "organ", ""},
 		{"/audit?period=banana", 400, "period", "period_format"},

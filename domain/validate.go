@@ -46,6 +46,17 @@ func ParsePeriod(id string) (first, last int, ok bool) {
 	return first, last, first >= 1900 && last >= first && last-first <= 3
 }
 
+// PeriodFilter checks a read's filter by mandate period: none, or one in the form of a period. That
+// the ledger knows it is the read's to say.
+func PeriodFilter(p string) error {
+	if p == "" {
+		return nil
+	}
+	var c check
+	c.period("period", p)
+	return c.err
+}
+
 // check collects the first shape error of a command; later checks do nothing once one failed, so a
 // Validate reads as a flat list of rules.
 type check struct{ err error }

@@ -214,6 +214,9 @@ func (db *DB) Goals(ctx context.Context, tenant string, filter domain.GoalFilter
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "A goal tree needs a mandate period.")
 	}
+	if err := domain.PeriodFilter(filter.Period); err != nil {
+		return nil, err
+	}
 	var tree *domain.GoalTree
 	err := db.read(ctx, tenant, opts, func(r *reader) (err error) {
 		if tree, err = db.trees.get(r, filter); err == nil && len(tree.Goals) == 0 {
@@ -760,14 +763,11 @@ func checkRange(from, to domain.Date) error {
 	return nil
 }
 
-// filtersExist is asked when a read's answer is empty: it answers one whose filter names a
-// malformed mandate period with a 400, and one that names a period or an organ the ledger did not
-// know (as known at the read) with a 404, rather than with an empty answer that looks like one of a
-// period or organ with nothing in it.
+// filtersExist is asked when a read's answer is empty: it answers one whose filter names a period
+// or an organ the ledger did not know (as known at the read) with a 404, rather than with an empty
+// answer that looks like one of a period or organ with nothing in it. The period's form is checked
+// before the read (domain.PeriodFilter).
 func (r *reader) filtersExist(period, organ string) error {
-	if _, _, ok := domain.ParsePeriod(period); !ok && period != "" {
-		return domain.Invalid("period", "period_format", "period %q must be a mandate period of one to four years, like 2023-2026.", period)
-	}
 	for _, f := range []struct{ kind, id, what string }{{"period", period, "Mandate period"}, {"organ", organ, "Organ"}} {
 		if f.id == "" {
 			continue
@@ -802,6 +802,9 @@ func (db *DB) Indicator(ctx context.Context, tenant, id string, opts domain.Read
 
 // Commitments implements domain.Queries.
 func (db *DB) Commitments(ctx context.Context, tenant string, filter domain.CommitmentFilter, opts domain.ReadOptions) ([]domain.CommitmentView, error) {
+	if err := domain.PeriodFilter(filter.Period); err != nil {
+		return nil, err
+	}
 	out := []domain.CommitmentView{}
 	err := db.read(ctx, tenant, opts, func(r *reader) error {
 		cs, err := all[domain.CommitmentView](r, "commitment", true, "")
@@ -894,6 +897,9 @@ func (r *reader) assessmentsAt(year int, point string) (map[string]*domain.Asses
 func (db *DB) Audit(ctx context.Context, tenant string, filter domain.AuditFilter, opts domain.ReadOptions) ([]domain.AuditRow, error) {
 	if filter.Period == "" {
 		return nil, domain.Invalid("period", "required", "The decision log needs a mandate period.")
+	}
+	if err := domain.PeriodFilter(filter.Period); err != nil {
+		return nil, err
 	}
 	if err := checkRange(filter.From, filter.To); err != nil {
 		return nil, err
