@@ -543,7 +543,7 @@ var goalHistoryRun uint64 = 65536
 // batches were, its versions in the order recorded.
 func moveGoalHistory(ctx context.Context, tx *sql.Tx, seq uint64) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO goal_history (goal, first, last, size, versions)
-		SELECT r.goal, min(r.seq), max(r.seq), count(*), group_concat(`+packedVersion("h")+`, '' ORDER BY r.seq, r.kind, r.id)
+		SELECT r.goal, min(r.seq), max(r.seq), count(*), group_concat(`+packedH+`, '' ORDER BY r.seq, r.kind, r.id)
 		FROM goal_history_recent r JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq
 		WHERE r.seq <= ? GROUP BY r.goal, (r.seq - 1) / ? ORDER BY r.goal, (r.seq - 1) / ?`,
 		seq, goalHistoryRun, goalHistoryRun); err != nil {

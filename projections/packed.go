@@ -28,6 +28,10 @@ func packedVersion(t string) string {
 	return strings.Join(parts, " || ")
 }
 
+// packedH is packedVersion of the table h, as every query of versions names it: built once, not
+// for every read.
+var packedH = packedVersion("h")
+
 var errPacked = errors.New("projections: a packed version that does not unpack")
 
 // unpackVersions calls fn with each version packed in s, in order, until one recorded after

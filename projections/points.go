@@ -20,9 +20,8 @@ import (
 // that, asks SQLite.
 type pointValues struct {
 	mu          sync.RWMutex
-	ok          bool // false once bringing it up to date failed
 	upTo        uint64
-	byIndicator map[string][]domain.ValueView // sorted by year and point
+	byIndicator map[string][]domain.ValueView // sorted by year and point; nil once bringing it up to date failed
 }
 
 // valueOp is a change to the latest values of points that a batch made: a value reported with a
@@ -41,7 +40,7 @@ func loadPoints(ctx context.Context, conn *sql.DB) (*pointValues, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	p := &pointValues{ok: true, byIndicator: map[string][]domain.ValueView{}}
+	p := &pointValues{byIndicator: map[string][]domain.ValueView{}}
 	var upTo uint64
 	if err := tx.QueryRowContext(ctx, "SELECT seq FROM checkpoint WHERE id = 1").Scan(&upTo); err != nil {
 		return nil, err
@@ -93,7 +92,7 @@ func (p *pointValues) put(v domain.ValueView) {
 func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, last uint64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.ok {
+	if p.byIndicator == nil {
 		return nil
 	}
 	type point struct {
@@ -119,7 +118,7 @@ func (p *pointValues) apply(ctx context.Context, conn *sql.DB, ops []valueOp, la
 			WHERE indicator = ? AND year = ? AND point = ? AND corrected_by = '' AND value IS NOT NULL
 			ORDER BY seq DESC LIMIT 1`, pt.indicator, pt.year, pt.point)
 		if err != nil {
-			p.ok, p.byIndicator = false, nil
+			p.byIndicator = nil
 			return err
 		}
 		in := p.byIndicator[pt.indicator]
@@ -145,7 +144,7 @@ func (p *pointValues) latest(c cutoff, known uint64) (map[string]domain.ValueVie
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if !p.ok || p.upTo != known {
+	if p.byIndicator == nil || p.upTo != known {
 		return nil, false
 	}
 	out := make(map[string]domain.ValueView, len(p.byIndicator))

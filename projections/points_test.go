@@ -57,7 +57,6 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 	if got := latest(0); got != second.ID {
 		t.Fatalf("loaded: latest %q, want b", got)
 	}
-	p.upTo = 6 // as if the rows came with sequence 6
 	if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'x' WHERE id = 'b'`); err != nil {
 		t.Fatal(err)
 	}

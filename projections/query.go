@@ -493,12 +493,10 @@ func (r *reader) latestValues() (map[string]domain.ValueView, error) {
 	values, ok := r.points.latest(c, r.known)
 	if !ok {
 		// Each indicator's latest value up to the cutoff, found by the key of values from its end.
-		latest := func(col string) string {
-			return `(SELECT w.` + col + ` FROM "values" w WHERE w.indicator = i.id AND (w.year, w.point) <= (?1, ?2)
-				AND w.corrected_by = '' AND w.value IS NOT NULL ORDER BY w.year DESC, w.point DESC, w.seq DESC LIMIT 1)`
-		}
-		vs, err := pointStates(r.ctx, r.tx, `SELECT indicator, id, seq FROM (SELECT i.id AS indicator, `+latest("id")+` AS id,
-			`+latest("seq")+` AS seq FROM indicators i) WHERE seq IS NOT NULL`, c.year, domain.Points[c.rank-1])
+		vs, err := pointStates(r.ctx, r.tx, `SELECT v.indicator, v.id, v.seq FROM indicators i JOIN "values" v
+			ON (v.indicator, v.year, v.point, v.seq) = (SELECT w.indicator, w.year, w.point, w.seq FROM "values" w
+				WHERE w.indicator = i.id AND (w.year, w.point) <= (?, ?) AND w.corrected_by = '' AND w.value IS NOT NULL
+				ORDER BY w.year DESC, w.point DESC, w.seq DESC LIMIT 1)`, c.year, domain.Points[c.rank-1])
 		if err != nil {
 			return nil, err
 		}
@@ -625,7 +623,7 @@ func (db *DB) Goal(ctx context.Context, tenant, id string, opts domain.ReadOptio
 // valid_to is the valid_from of the next version of its entity among them: where must select every
 // version of an entity it selects for that to be what the ledger knew at r.known.
 func (r *reader) versions(where string, args ...any) ([]domain.Version, error) {
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedVersion("h")+` FROM history h WHERE h.seq <= ? AND (`+where+`)`,
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedH+` FROM history h WHERE h.seq <= ? AND (`+where+`)`,
 		append([]any{r.known}, args...)...)
 	if err != nil {
 		return nil, err
@@ -692,7 +690,7 @@ func (db *DB) GoalHistory(ctx context.Context, tenant, id string, filter domain.
 			}
 		}
 		if !after && recent > 0 {
-			rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedVersion("h")+` FROM goal_history_recent r
+			rows, err := r.tx.QueryContext(r.ctx, `SELECT `+packedH+` FROM goal_history_recent r
 				JOIN history h ON h.kind = r.kind AND h.id = r.id AND h.seq = r.seq WHERE r.goal = ? AND r.seq <= ?
 				ORDER BY r.seq, r.kind, r.id`, id, r.known)
 			if err != nil {

@@ -200,11 +200,12 @@ func TestGoalTerm(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+	asRead := make([]domain.Date, len(hist))
 	for i, v := range hist {
-		if i >= len(viewed) || viewed[i] != v.ValidTo {
-			t.Errorf("history_valid: valid_to %q, want %q as read", viewed, v.ValidTo)
-			break
-		}
+		asRead[i] = v.ValidTo
+	}
+	if !slices.Equal(viewed, asRead) {
+		t.Errorf("history_valid: valid_to %q, want %q as read", viewed, asRead)
 	}
 
 	// Known at the relink, the history ends there and its last version is open.

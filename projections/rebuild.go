@@ -25,16 +25,41 @@ const RebuildBatchSize = 20000
 // The projection at path must not be open while the new file is swapped in (a connection open on
 // the old file would go on reading it, and its write-ahead log must not outlive it): close the
 // live DB before Rebuild, or rebuild under another path and swap it in while the live one is closed.
-func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, error) {
+func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (seq uint64, err error) {
 	tmp := path + ".rebuild"
 	if err := removeDB(tmp); err != nil {
 		return 0, err
 	}
-	db := NewDB(tmp)
+	defer func() {
+		if err != nil {
+			removeDB(tmp) // once it has taken path's place, there is none
+			err = fmt.Errorf("projections: rebuild %s: %w", tenant, err)
+		}
+	}()
+	if seq, err = replay(ctx, log, tenant, tmp); err != nil {
+		return 0, err
+	}
+	// A write-ahead log left beside path belongs to the old file; it must never be applied to the new.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return 0, err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return 0, err
+	}
+	if err := syncFile(filepath.Dir(path)); err != nil {
+		return seq, fmt.Errorf("the new file is in place, but its directory could not be synced: %w", err)
+	}
+	return seq, nil
+}
+
+// replay replays tenant's log into a fresh file at path, written as a scratch file, and syncs it.
+func replay(ctx context.Context, log domain.Log, tenant, path string) (uint64, error) {
+	db := NewDB(path)
 	db.Tenant, db.Unread = tenant, true
 	if err := db.Open(ctx); err != nil {
-		removeDB(tmp)
-		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
+		return 0, err
 	}
 	build, err := db.deferIndexes(ctx)
 	if err == nil {
@@ -57,27 +82,9 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (uint64, 
 	}
 	if err == nil {
 		// Written without a sync: once, whole, before it takes the old file's place.
-		err = syncFile(tmp)
+		err = syncFile(path)
 	}
-	if err != nil {
-		removeDB(tmp)
-		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
-	}
-	// A write-ahead log left beside path belongs to the old file; it must never be applied to the new.
-	for _, suffix := range []string{"-wal", "-shm"} {
-		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			removeDB(tmp)
-			return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
-		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		removeDB(tmp)
-		return 0, fmt.Errorf("projections: rebuild %s: %w", tenant, err)
-	}
-	if err := syncFile(filepath.Dir(path)); err != nil {
-		return seq, fmt.Errorf("projections: rebuild %s: the new file is in place, but its directory could not be synced: %w", tenant, err)
-	}
-	return seq, nil
+	return seq, err
 }
 
 // writeScratch sets the writer of a file that nothing reads before it is complete, and that is
