@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -38,7 +39,7 @@ func (a historyAnswer) appendJSON(b []byte) []byte {
 // projections/diff.go write them so). A missing state is written as null.
 func appendVersion(b []byte, v *domain.Version) []byte {
 	b = append(b, `{"seq":`...)
-	b = appendUint(b, v.Seq)
+	b = strconv.AppendUint(b, v.Seq, 10)
 	b = append(b, `,"kind":`...)
 	b = appendString(b, v.Kind)
 	b = append(b, `,"id":`...)
@@ -49,12 +50,7 @@ func appendVersion(b []byte, v *domain.Version) []byte {
 	b = append(b, '/')
 	b = appendEscaped(b, v.Aggregate.ID)
 	b = append(b, `","version":`...)
-	if v.Version < 0 {
-		b = append(b, '-')
-		b = appendUint(b, uint64(-v.Version))
-	} else {
-		b = appendUint(b, uint64(v.Version))
-	}
+	b = strconv.AppendInt(b, int64(v.Version), 10)
 	b = append(b, `,"event_id":`...)
 	b = appendString(b, v.EventID)
 	b = append(b, `,"event_type":`...)
@@ -105,19 +101,6 @@ func appendVersion(b []byte, v *domain.Version) []byte {
 		b = append(b, v.State...)
 	}
 	return append(b, '}')
-}
-
-func appendUint(b []byte, n uint64) []byte {
-	var d [20]byte
-	i := len(d)
-	for {
-		i--
-		d[i] = byte('0' + n%10)
-		if n /= 10; n == 0 {
-			break
-		}
-	}
-	return append(b, d[i:]...)
 }
 
 const hex = "0123456789abcdef"

@@ -242,10 +242,9 @@ func knownParams(values url.Values, lists ...[]param) error {
 	for name, vs := range values {
 		var decl *param
 		for _, ps := range lists {
-			for i := range ps {
-				if ps[i].name == name {
-					decl = &ps[i]
-				}
+			if i := slices.IndexFunc(ps, func(p param) bool { return p.name == name }); i >= 0 {
+				decl = &ps[i]
+				break
 			}
 		}
 		if decl == nil {
@@ -297,16 +296,15 @@ func (s *Server) periodOf(r *http.Request, q *queryArgs) (string, error) {
 func acceptsCSV(r *http.Request) bool {
 	q := map[string]float64{}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		quality := 1.0
-		for _, p := range strings.Split(params, ";") {
-			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					quality = f
-				}
-			}
+		mt, params, err := mime.ParseMediaType(part)
+		if err != nil {
+			continue
 		}
-		q[strings.ToLower(mt)] = quality
+		quality := 1.0
+		if f, err := strconv.ParseFloat(params["q"], 64); err == nil {
+			quality = f
+		}
+		q[mt] = quality
 	}
 	csv, ok := q["text/csv"]
 	if !ok || csv <= 0 {

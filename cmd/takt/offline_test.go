@@ -116,9 +116,9 @@ func TestOfflineCommands(t *testing.T) {
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the missing data directory was made: %v", err)
 	}
-	for _, period := range []string{"banana", "1999-2002"} {
-		if _, err := cli(t, exportCmd, "audit", "--data", cfg.DataDir, "--period", period); err == nil || !strings.Contains(err.Error(), "period") {
-			t.Fatalf("export of period %s: %v", period, err)
+	for period, want := range map[string]string{"banana": "must be a mandate period", "1999-2002": "does not exist"} {
+		if _, err := cli(t, exportCmd, "audit", "--data", cfg.DataDir, "--period", period); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("export of period %s: %v, want %q", period, err, want)
 		}
 	}
 
