@@ -44,7 +44,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer db.Close()
 	rows, err := db.Audit(ctx, c.Tenant, domain.AuditFilter{Period: *period, Organ: *organ, From: from, To: to}, opts)
 	if err != nil {
-		return cliError(err)
+		return err
 	}
 
 	if *out == "" {

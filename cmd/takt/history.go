@@ -43,7 +43,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer db.Close()
 	vs, err := db.GoalHistory(ctx, c.Tenant, rest[1], domain.HistoryFilter{From: from, To: to}, opts)
 	if err != nil {
-		return cliError(err)
+		return err
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)

@@ -90,7 +90,8 @@ Commands:
 `)
 }
 
-// message is err as a person reads it: a takt error by its message, in whatever context wraps it.
+// message is err as a person at a terminal reads it: a takt error by its message, in whatever
+// context wraps it. Commands return takt errors as they come; only here are they said.
 func message(err error) string {
 	msg := err.Error()
 	var e *domain.Error

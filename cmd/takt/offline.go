@@ -66,7 +66,7 @@ func addReadFlags(fs *flag.FlagSet) readFlags {
 // options reads --known-at as the HTTP API reads known_at, and returns --from and --to.
 func (r readFlags) options() (opts domain.ReadOptions, from, to domain.Date, err error) {
 	err = domain.ParseKnownAt(*r.knownAt, &opts)
-	return opts, domain.Date(*r.from), domain.Date(*r.to), cliError(err)
+	return opts, domain.Date(*r.from), domain.Date(*r.to), err
 }
 
 // locations are the settings an offline command shares with takt serve: where the data and the log
@@ -246,16 +246,6 @@ func forEachTenant(ctx context.Context, name, usage string, args []string, stder
 		}
 	}
 	return nil
-}
-
-// cliError says a domain error by its message, for a person at a terminal, and keeps any other
-// error whole.
-func cliError(err error) error {
-	var e *domain.Error
-	if errors.As(err, &e) {
-		return errors.New(domain.ErrorMessage(err))
-	}
-	return err
 }
 
 // plural says n things.

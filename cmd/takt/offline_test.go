@@ -179,3 +179,16 @@ func TestOfflineCommands(t *testing.T) {
 		t.Fatalf("rebuild of an unknown tenant: %v", err)
 	}
 }
+
+// A command's takt error is said by its message, in the context that wraps it; another error whole.
+func TestMessage(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("tenant demo: %w", domain.NotFound("period", "Mandate period 1999-2002 does not exist.")): "tenant demo: Mandate period 1999-2002 does not exist.",
+		domain.Invalid("period", "period_format", "period \"banana\" must be a mandate period."):             "period \"banana\" must be a mandate period.",
+		errors.New("open takt-data: no such file"):                                                           "open takt-data: no such file",
+	} {
+		if got := message(err); got != want {
+			t.Errorf("message(%v) = %q, want %q", err, got, want)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		tok, err := tokens.Revoke(ctx, *tenant, rest[0], "takt token revoke"+byWhom())
 		if err != nil {
-			return cliError(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "revoked %s (%s) on %s\n", tok.ID, tok.Principal(), tok.Revoked.Format(time.RFC3339))
 		return nil
@@ -158,7 +158,7 @@ func flagError(err error) error {
 	if errors.As(err, &e) && e.Field != "" {
 		return fmt.Errorf("--%s: %s", e.Field, e.Message)
 	}
-	return cliError(err)
+	return err
 }
 
 // checkOrgan checks a secretary's or reporter's organ against the tenant's projection, when the
