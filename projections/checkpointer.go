@@ -78,10 +78,7 @@ func (c *Checkpointer) now() time.Time {
 // log or checkpoint log is retried; a failing tree file stops Run with its error.
 func (c *Checkpointer) Run(ctx context.Context) error {
 	for {
-		err := c.Checkpoints.EnsureCheckpoints(ctx, c.Tenant)
-		if err == nil {
-			err = c.Sync(ctx)
-		}
+		err := c.Sync(ctx)
 		if err == nil {
 			break
 		}
@@ -295,9 +292,13 @@ func (c *Checkpointer) Publish(ctx context.Context) error {
 	return nil
 }
 
-// Sync records in the tree file the checkpoints on the checkpoint log that it does not know of:
-// those published before the file was (re)built, or by another process.
+// Sync makes the checkpoint log, if no checkpointer has yet, and records in the tree file the
+// checkpoints on it that the file does not know of: those published before the file was
+// (re)built, or by another process.
 func (c *Checkpointer) Sync(ctx context.Context) error {
+	if err := c.Checkpoints.EnsureCheckpoints(ctx, c.Tenant); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.sync(ctx)

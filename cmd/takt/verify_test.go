@@ -158,11 +158,6 @@ func auditedData(t *testing.T) (string, *audit.Key) {
 	defer tree.Close()
 	cp := projections.NewCheckpointer(tree, o.store, o.store, key)
 	cp.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	// As Checkpointer.Run does: serve's checkpointer may have been stopped before it made the
-	// checkpoint stream.
-	if err := o.store.EnsureCheckpoints(ctx, "demo"); err != nil {
-		t.Fatal(err)
-	}
 	if err := cp.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
