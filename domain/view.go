@@ -263,8 +263,9 @@ func (d Diff) MarshalJSON() ([]byte, error) {
 	return d, nil
 }
 
-// UnmarshalJSON keeps a copy of data, in memory of its own: a Diff read from a projection may
-// share the memory of what the driver read.
+// UnmarshalJSON keeps data as it is, as json.RawMessage does (encoding/json would otherwise take
+// a Diff for base64), in memory of its own: unlike RawMessage it never writes into the memory d
+// held, which a projection may share (Version).
 func (d *Diff) UnmarshalJSON(data []byte) error {
 	*d = append(Diff(nil), data...)
 	return nil
@@ -282,23 +283,25 @@ func (d Diff) Changes() (map[string]Change, error) {
 // Version is one version of an entity in the history: what changed, when it applied (valid time),
 // when the ledger learnt it (recording time and sequence), by which decision, and who recorded it.
 type Version struct {
-	Seq        uint64          `json:"seq"`
-	Kind       string          `json:"kind"` // organ, period, vision, goal, indicator, target, value, commitment, followup
-	ID         string          `json:"id"`
-	Aggregate  Ref             `json:"aggregate"`
-	Version    int             `json:"version"` // 1 for the first version of the entity
-	EventID    string          `json:"event_id"`
-	EventType  string          `json:"event_type"`
-	Actor      string          `json:"actor,omitempty"` // left out for the public role
-	Organ      string          `json:"organ"`
-	Period     string          `json:"period,omitempty"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	ValidFrom  Date            `json:"valid_from"`
-	ValidTo    Date            `json:"valid_to,omitempty"` // empty: still in force (as far as the ledger knows at KnownAt)
-	Decision   *DecisionRef    `json:"decision,omitempty"`
-	Reason     string          `json:"reason,omitempty"`
-	Diff       Diff            `json:"diff"`
-	State      json.RawMessage `json:"state"` // the entity after this version
+	Seq        uint64       `json:"seq"`
+	Kind       string       `json:"kind"` // organ, period, vision, goal, indicator, target, value, commitment, followup
+	ID         string       `json:"id"`
+	Aggregate  Ref          `json:"aggregate"`
+	Version    int          `json:"version"` // 1 for the first version of the entity
+	EventID    string       `json:"event_id"`
+	EventType  string       `json:"event_type"`
+	Actor      string       `json:"actor,omitempty"` // left out for the public role
+	Organ      string       `json:"organ"`
+	Period     string       `json:"period,omitempty"`
+	RecordedAt time.Time    `json:"recorded_at"`
+	ValidFrom  Date         `json:"valid_from"`
+	ValidTo    Date         `json:"valid_to,omitempty"` // empty: still in force (as far as the ledger knows at KnownAt)
+	Decision   *DecisionRef `json:"decision,omitempty"`
+	Reason     string       `json:"reason,omitempty"`
+	// Diff and State of a version a projection returns share the memory its driver read them
+	// into, and are only ever read: decode a Version into one of its own, not into one of those.
+	Diff  Diff            `json:"diff"`
+	State json.RawMessage `json:"state"` // the entity after this version
 }
 
 // AuditRow is one line of the decision log of a period: flat, for JSON and CSV alike.
