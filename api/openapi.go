@@ -47,6 +47,19 @@ func OpenAPI() []byte {
 		for _, p := range append(q.params[:len(q.params):len(q.params)], readParams...) {
 			params = append(params, queryParam(p))
 		}
+		// What a 404 names: the tenant, the entity of the path, the period or organ a filter names.
+		unknown := []string{"tenant"}
+		if strings.Contains(q.path, "{id}") {
+			unknown = append(unknown, "entity")
+		}
+		for _, p := range q.params {
+			switch p.name {
+			case "period":
+				unknown = append(unknown, "mandate period the period filter names")
+			case "organ":
+				unknown = append(unknown, "organ the organ filter names")
+			}
+		}
 		content := map[string]any{"application/json": map[string]any{"schema": ref("#/components/schemas/" + name)}}
 		if q.path == "/audit" {
 			content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
@@ -59,7 +72,7 @@ func OpenAPI() []byte {
 			"responses": map[string]any{
 				"200": map[string]any{"description": "The answer, as of the read options.", "content": content},
 				"400": problemResponse("A malformed or unknown parameter: the field and the rule."),
-				"404": problemResponse("Unknown tenant or entity, or a period or organ filter the ledger does not know."),
+				"404": problemResponse("Unknown " + strings.Join(unknown, ", or ") + "."),
 				"503": problemResponse("The projection has not reached min_seq in time (field min_seq, rule applied), or is not open. Retry-After says when to ask again."),
 			},
 		})

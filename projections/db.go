@@ -287,7 +287,7 @@ func (db *DB) sameSchema(ctx context.Context) error {
 	}
 	if have != len(names) {
 		return fmt.Errorf("projections: %s has %d of this takt's %d migrations: it is brought up to date when "+
-			"a takt of this version opens it to write (takt serve, or an offline command while no server runs)",
+			"a takt of this version opens it to write (takt serve, or takt history or export while no server runs)",
 			db.Path, have, len(names))
 	}
 	return nil
