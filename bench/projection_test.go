@@ -179,10 +179,11 @@ type rawInserter struct {
 }
 
 // The settings of a raw file: a live projection's (WAL, a sync at checkpoints), or a rebuild's
-// scratch file's (its journal in memory, no syncs, a 512 MiB cache).
+// scratch file's (its journal in memory, no syncs, a 512 MiB cache); both, as a projection's, without
+// SQLite's per-connection mutex.
 const (
-	walParams     = "_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"
-	scratchParams = "_journal_mode=MEMORY&_synchronous=OFF&_cache_size=-524288&_txlock=immediate"
+	walParams     = "_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_mutex=no"
+	scratchParams = "_journal_mode=MEMORY&_synchronous=OFF&_cache_size=-524288&_txlock=immediate&_mutex=no"
 )
 
 func openRaw(b *testing.B, path string, records []domain.Record, params string) *rawInserter {
