@@ -71,7 +71,7 @@ func OpenAPI() []byte {
 			"parameters":  params,
 			"responses": map[string]any{
 				"200": map[string]any{"description": "The answer, as of the read options.", "content": content},
-				"400": problemResponse("A malformed or unknown parameter: the field and the rule."),
+				"400": problemResponse("A malformed or unknown parameter, or a min_seq beyond the head of the log (rule in_log): the field and the rule."),
 				"404": problemResponse("Unknown " + strings.Join(unknown, ", or ") + "."),
 				"503": problemResponse("The projection has not reached min_seq in time (field min_seq, rule applied), or is not open. Retry-After says when to ask again."),
 			},

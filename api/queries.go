@@ -39,7 +39,7 @@ type param struct {
 var readParams = []param{
 	{name: "as_of", typ: "date", desc: "Effective date: show what was in force on it — decisions that applied from it or earlier, and values for follow-up points that had ended by it (T1 on 30 April, T2 on 31 August, annual on 31 December). Default today."},
 	{name: "known_at", typ: "string", desc: "What the ledger knew: a time (RFC 3339), a date (its end, UTC), or seq:N (up to stream sequence N)."},
-	{name: "min_seq", typ: "integer", desc: "Wait until the projection has applied this stream sequence (read-your-writes); 503 if it does not in time."},
+	{name: "min_seq", typ: "integer", desc: "Wait until the projection has applied this stream sequence (read-your-writes); 503 if it does not in time, 400 if the log has no such sequence yet."},
 }
 
 // Answers with lists are objects, so that they can grow without breaking clients.

@@ -259,7 +259,7 @@ func TestQueryErrors(t *testing.T) {
 		{"/commitments?organ=nope", 404, "organ", ""},
 		{"/audit?period=banana", 400, "period", "period_format"},
 		{"/audit?period=2023-2026&from=2026-01-01&to=2025-01-01", 400, "to", "range"},
-		{"/goals?min_seq=1000000", 503, "min_seq", "applied"},
+		{"/goals?min_seq=1000000", 400, "min_seq", "in_log"},
 		{"/goals/nosuch", 404, "id", ""},
 		{"/indicators/nosuch", 404, "id", ""},
 		{"/followups/nosuch", 404, "id", ""},

@@ -124,7 +124,9 @@ func (s *stack) project() domain.Queries {
 	if err := db.Open(ctx); err != nil {
 		s.t.Fatal(err)
 	}
-	p := projections.NewProjector(db, events.NewStore(nc), "test")
+	store := events.NewStore(nc)
+	db.Head = func(ctx context.Context) (uint64, error) { return store.Head(ctx, "test") }
+	p := projections.NewProjector(db, store, "test")
 	p.Logger = db.Logger
 	done := make(chan struct{})
 	go func() { defer close(done); p.Run(ctx) }()

@@ -36,6 +36,11 @@ type DB struct {
 	Now func() time.Time
 	// WaitTimeout bounds a read's wait for MinSeq when its context has no deadline.
 	WaitTimeout time.Duration
+	// Head, if set, returns the last sequence of the tenant's log. A read still waiting for its
+	// MinSeq after HeadAfter asks it once: a MinSeq beyond the head names no decision yet, and is
+	// refused at once rather than waited for until WaitTimeout. Should Head fail, the read waits.
+	Head      func(context.Context) (uint64, error)
+	HeadAfter time.Duration
 	// ReadConns is the size of the read pool.
 	ReadConns int
 	// Logger reports records set aside.
@@ -71,7 +76,8 @@ type DB struct {
 
 // NewDB returns a DB at path with the defaults.
 func NewDB(path string) *DB {
-	return &DB{Path: path, Now: time.Now, WaitTimeout: 10 * time.Second, ReadConns: 4, Logger: slog.Default()}
+	return &DB{Path: path, Now: time.Now, WaitTimeout: 10 * time.Second, HeadAfter: 50 * time.Millisecond, ReadConns: 4,
+		Logger: slog.Default()}
 }
 
 // readStatements is how many statements a read connection keeps prepared for the next read: the
@@ -376,12 +382,19 @@ func (db *DB) advanced(seq uint64) {
 }
 
 // WaitFor returns once the projection has applied sequence seq. It returns EUNAVAILABLE when ctx
-// is done first, or, for a ctx without deadline, after WaitTimeout.
+// is done first, or, for a ctx without deadline, after WaitTimeout; and EINVALID, without waiting
+// longer than HeadAfter, when seq is beyond the head of the log (see Head).
 func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 	if _, ok := ctx.Deadline(); !ok && db.WaitTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, db.WaitTimeout)
 		defer cancel()
+	}
+	var ask <-chan time.Time
+	if db.Head != nil {
+		t := time.NewTimer(db.HeadAfter)
+		defer t.Stop()
+		ask = t.C
 	}
 	for {
 		db.mu.Lock()
@@ -392,6 +405,12 @@ func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 		}
 		select {
 		case <-ch:
+		case <-ask:
+			ask = nil
+			if head, err := db.Head(ctx); err == nil && seq > head {
+				return domain.Invalid("min_seq", "in_log",
+					"min_seq %d is beyond the last sequence of the log, %d: no decision has that sequence yet.", seq, head)
+			}
 		case <-ctx.Done():
 			e := domain.Errorf(domain.EUNAVAILABLE, "The projection has applied sequence %d, not yet %d.", at, seq)
 			e.Field, e.Rule = "min_seq", "applied"

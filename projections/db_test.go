@@ -3,10 +3,12 @@ package projections_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/taktledger/takt/domain"
 	"github.com/taktledger/takt/projections"
@@ -72,5 +74,33 @@ func TestReadOnlyRefusesAnotherSchema(t *testing.T) {
 	err = ro.Open(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "migrations") {
 		t.Fatalf("a file a migration behind: %v, want it refused", err)
+	}
+}
+
+// A read waiting for a min_seq beyond the head of the log is refused as soon as the log is asked;
+// one within the log, or with a log that cannot be asked, waits until its time is up.
+func TestWaitForAsksTheHead(t *testing.T) {
+	db := MustOpenDB(t, filepath.Join(t.TempDir(), "t.db"))
+	defer db.Close()
+	db.WaitTimeout, db.HeadAfter = 200*time.Millisecond, 0
+	for _, c := range []struct {
+		head       uint64
+		headErr    error
+		code, rule string
+	}{
+		{head: 10, code: domain.EINVALID, rule: "in_log"},
+		{head: 20, code: domain.EUNAVAILABLE, rule: "applied"},
+		{headErr: errors.New("no log"), code: domain.EUNAVAILABLE, rule: "applied"},
+	} {
+		asked := 0
+		db.Head = func(context.Context) (uint64, error) { asked++; return c.head, c.headErr }
+		err := db.WaitFor(context.Background(), 11)
+		var e *domain.Error
+		if !errors.As(err, &e) || e.Code != c.code || e.Field != "min_seq" || e.Rule != c.rule || asked != 1 {
+			t.Errorf("head %d (%v): %v after %d questions, want %s %s after one", c.head, c.headErr, err, asked, c.code, c.rule)
+		}
+	}
+	if err := db.WaitFor(context.Background(), 0); err != nil {
+		t.Errorf("a sequence applied: %v", err)
 	}
 }

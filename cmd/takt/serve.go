@@ -305,6 +305,7 @@ func (m *Main) project(ctx context.Context, reader *events.Store) error {
 		if err != nil {
 			return fmt.Errorf("projection of %s: %w", tenant, err)
 		}
+		db.Head = func(ctx context.Context) (uint64, error) { return reader.Head(ctx, tenant) }
 		m.dbs[tenant] = db
 		p := projections.NewProjector(db, reader, tenant)
 		p.Logger = m.Logger
