@@ -275,6 +275,12 @@ func TestQueryErrors(t *testing.T) {
 	if a := s.do(req); a.status != 404 || a.body["field"] != "tenant" {
 		t.Fatalf("unknown tenant: %v", a.body)
 	}
+	// A sequence in the log that the projection has not applied in time is worth asking for again.
+	s.ahead.Store(1 << 40)
+	status, h, b := s.get("/goals?min_seq=1000000")
+	if status != 503 || h.Get("Retry-After") == "" || !strings.Contains(string(b), `"rule":"applied"`) {
+		t.Errorf("min_seq within the log, not applied: %d Retry-After %q %s", status, h.Get("Retry-After"), b)
+	}
 }
 
 // The goal tree read at the projection's checkpoint takes each indicator's latest value from the

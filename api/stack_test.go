@@ -37,6 +37,8 @@ type stack struct {
 	tokens *auth.Tokens
 	limit  float64
 	burst  int
+	// ahead is added to the head of the log the projections are told of: a log ahead of them.
+	ahead atomic.Uint64
 }
 
 func mustOpenStack(t *testing.T) *stack {
@@ -125,7 +127,10 @@ func (s *stack) project() domain.Queries {
 		s.t.Fatal(err)
 	}
 	store := events.NewStore(nc)
-	db.Head = func(ctx context.Context) (uint64, error) { return store.Head(ctx, "test") }
+	db.Head = func(ctx context.Context) (uint64, error) {
+		h, err := store.Head(ctx, "test")
+		return h + s.ahead.Load(), err
+	}
 	p := projections.NewProjector(db, store, "test")
 	p.Logger = db.Logger
 	done := make(chan struct{})
