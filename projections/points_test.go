@@ -19,7 +19,7 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	value := func(id string, seq uint64, n float64, correctedBy string) domain.ValueView {
+	value := func(id string, seq uint64, n float64) domain.ValueView {
 		t.Helper()
 		v := domain.ValueView{ID: id, Indicator: "i1", Year: 2024, Point: "annual", Value: &n, Status: "final",
 			Organ: "buf", ValidFrom: "2025-02-01", Seq: seq}
@@ -28,8 +28,8 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := db.write.Exec(`INSERT INTO "values" (indicator, id, year, point, value, text, status, late, corrects,
-			corrected_by, valid_from, seq) VALUES ('i1', ?, 2024, 'annual', ?, '', 'final', 0, '', ?, '2025-02-01', ?)`,
-			id, n, correctedBy, seq); err != nil {
+			corrected_by, valid_from, seq) VALUES ('i1', ?, 2024, 'annual', ?, '', 'final', 0, '', '', '2025-02-01', ?)`,
+			id, n, seq); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.write.Exec(`INSERT INTO history (kind, id, seq, version, agg_kind, agg_id, goal, event_id, event_type,
@@ -40,8 +40,8 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 		}
 		return v
 	}
-	first := value("a", 5, 80, "")
-	second := value("b", 6, 81, "")
+	first := value("a", 5, 80)
+	second := value("b", 6, 81)
 	p, err := loadPoints(ctx, db.write)
 	if err != nil {
 		t.Fatal(err)
@@ -57,21 +57,21 @@ func TestPointValuesReadACorrectedPointAgain(t *testing.T) {
 	if got := latest(0); got != second.ID {
 		t.Fatalf("loaded: latest %q, want b", got)
 	}
-	if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'x' WHERE id = 'b'`); err != nil {
-		t.Fatal(err)
+	// correct marks value id corrected in the file, and brings p to seq with that change.
+	correct := func(id string, seq uint64) {
+		t.Helper()
+		if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'x' WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: id}}, seq); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "b"}}, 7); err != nil {
-		t.Fatal(err)
-	}
+	correct("b", 7)
 	if got := latest(7); got != first.ID {
 		t.Fatalf("b corrected: latest %q, want a", got)
 	}
-	if _, err := db.write.Exec(`UPDATE "values" SET corrected_by = 'y' WHERE id = 'a'`); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.apply(ctx, db.write, []valueOp{{indicator: "i1", id: "a"}}, 8); err != nil {
-		t.Fatal(err)
-	}
+	correct("a", 8)
 	if got := latest(8); got != "" {
 		t.Fatalf("a corrected too: latest %q, want none", got)
 	}
