@@ -80,12 +80,10 @@ func TestValuesInForceAsOf(t *testing.T) {
 			}
 		})
 		check("tree from SQLite", tree.Goals[0].Indicators[0])
-		if c.known == 0 {
-			// The same tree known at the last sequence but one, and asked again from the cache.
+		if c.known == 0 && c.latest != "v2025t1" {
+			// The same tree known at the last sequence but one (which knows v2025t1 not yet), and
+			// asked again from the cache.
 			opts.KnownAt = last - 1
-			if c.latest == "v2025t1" {
-				continue
-			}
 			tree, err = e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts)
 			if err != nil {
 				t.Fatal(err)
