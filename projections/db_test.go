@@ -14,6 +14,14 @@ import (
 	"github.com/taktledger/takt/projections"
 )
 
+// SQLite's count of its memory, taken under a mutex of the whole process, is off: SQLite accepted
+// the setting before its first connection.
+func TestSQLiteCountsNoMemory(t *testing.T) {
+	if projections.MemstatusOff != 0 {
+		t.Fatalf("sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) = %d, want 0 (SQLITE_OK)", projections.MemstatusOff)
+	}
+}
+
 // The file runs in WAL mode, its migrations are recorded once, and its checkpoint survives a reopen.
 func TestDBOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")

@@ -53,3 +53,6 @@ func SetGoalHistoryRun(n uint64) (undo func()) {
 	goalHistoryRun = n
 	return func() { goalHistoryRun = before }
 }
+
+// MemstatusOff is the result code of turning SQLite's count of its memory off.
+var MemstatusOff = memstatusOff
