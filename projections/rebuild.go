@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,7 +38,7 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (seq uint
 			err = fmt.Errorf("projections: rebuild %s: %w", tenant, err)
 		}
 	}()
-	if seq, err = replay(ctx, log, tenant, tmp); err != nil {
+	if seq, err = Replay(ctx, log, tenant, tmp, math.MaxUint64, nil); err != nil {
 		return 0, err
 	}
 	// A write-ahead log left beside path belongs to the old file; it must never be applied to the new.
@@ -54,10 +56,16 @@ func Rebuild(ctx context.Context, log domain.Log, tenant, path string) (seq uint
 	return seq, nil
 }
 
-// replay replays tenant's log into a fresh file at path, written as a scratch file, and syncs it.
-func replay(ctx context.Context, log domain.Log, tenant, path string) (uint64, error) {
+// Replay replays tenant's log from sequence 1 up to sequence until, or to the log's head when that
+// comes first, into a fresh file at path, written as a scratch file, and syncs it. It returns the
+// checkpoint of the new file. logger, if not nil, reports the records set aside. Rebuild replays
+// the whole log; a check replays it up to a live projection's checkpoint, to compare the two.
+func Replay(ctx context.Context, log domain.Log, tenant, path string, until uint64, logger *slog.Logger) (uint64, error) {
 	db := NewDB(path)
 	db.Tenant, db.Unread = tenant, true
+	if logger != nil {
+		db.Logger = logger
+	}
 	if err := db.Open(ctx); err != nil {
 		return 0, err
 	}
@@ -66,9 +74,9 @@ func replay(ctx context.Context, log domain.Log, tenant, path string) (uint64, e
 		err = db.writeScratch(ctx)
 	}
 	var seq uint64
-	if err == nil {
+	if err == nil && until > 0 {
 		p := NewProjector(db, log, tenant)
-		p.BatchSize = RebuildBatchSize
+		p.BatchSize, p.Until = RebuildBatchSize, until
 		seq, err = p.CatchUp(ctx)
 	}
 	if err == nil {

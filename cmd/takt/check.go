@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/taktledger/takt/projections"
 )
@@ -50,25 +51,12 @@ func (o *offline) check(ctx context.Context, head uint64, stdout io.Writer) (boo
 		return false, err
 	}
 	defer os.RemoveAll(dir)
-	rebuilt := projections.NewDB(dir + "/" + tenant + ".db")
-	rebuilt.Tenant, rebuilt.Unread = tenant, true
-	rebuilt.Logger = o.logger
-	if err := rebuilt.Open(ctx); err != nil {
-		return false, err
-	}
-	p := projections.NewProjector(rebuilt, o.store, tenant)
-	p.Until = at
-	if at > 0 {
-		_, err = p.CatchUp(ctx)
-	}
-	if cerr := rebuilt.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	rebuilt := filepath.Join(dir, tenant+".db")
+	if _, err := projections.Replay(ctx, o.store, tenant, rebuilt, at, o.logger); err != nil {
 		return false, err
 	}
 
-	diff, err := projections.Compare(ctx, live, rebuilt.Path)
+	diff, err := projections.Compare(ctx, live, rebuilt)
 	if err != nil {
 		return false, err
 	}
