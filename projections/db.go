@@ -381,10 +381,21 @@ func (db *DB) advanced(seq uint64) {
 	db.changed = make(chan struct{})
 }
 
+// applied returns the checkpoint as last committed, and the channel closed at the next commit.
+func (db *DB) applied() (uint64, chan struct{}) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.seq, db.changed
+}
+
 // WaitFor returns once the projection has applied sequence seq. It returns EUNAVAILABLE when ctx
 // is done first, or, for a ctx without deadline, after WaitTimeout; and EINVALID, without waiting
 // longer than HeadAfter, when seq is beyond the head of the log (see Head).
 func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
+	at, ch := db.applied()
+	if at >= seq {
+		return nil // most reads: a write is applied before its writer reads it back
+	}
 	if _, ok := ctx.Deadline(); !ok && db.WaitTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, db.WaitTimeout)
@@ -397,14 +408,11 @@ func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 		ask = t.C
 	}
 	for {
-		db.mu.Lock()
-		at, ch := db.seq, db.changed
-		db.mu.Unlock()
-		if at >= seq {
-			return nil
-		}
 		select {
 		case <-ch:
+			if at, ch = db.applied(); at >= seq {
+				return nil
+			}
 		case <-ask:
 			ask = nil
 			if head, err := db.Head(ctx); err == nil && seq > head {
