@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/taktledger/takt/domain"
@@ -133,10 +134,10 @@ func openOffline(ctx context.Context, c offlineFlags, stderr io.Writer) (*offlin
 		return nil, err
 	}
 	if c.NATSURL == "" {
-		// The embedded log lives in the data directory: without one there is no log to read, and
+		// The embedded log lives in the data directory: without it there is no log to read, and
 		// creating an empty one would only hide a mistyped --data.
-		if _, err := os.Stat(c.DataDir); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no data directory at %s (takt serve makes it; --data or TAKT_DATA names another)", c.DataDir)
+		if _, err := os.Stat(filepath.Join(c.DataDir, "nats")); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no log in a data directory at %s (takt serve makes it; --data or TAKT_DATA names another)", c.DataDir)
 		}
 	}
 	o := &offline{flags: c, logger: quietLogger(stderr)}

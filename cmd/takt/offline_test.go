@@ -110,11 +110,18 @@ func TestOfflineCommands(t *testing.T) {
 		t.Fatalf("history of an unknown goal: %v", err)
 	}
 	missing := filepath.Join(t.TempDir(), "nosuch")
-	if _, err := cli(t, historyCmd, "goal", "lasa", "--data", missing); err == nil || !strings.Contains(err.Error(), "no data directory") {
+	if _, err := cli(t, historyCmd, "goal", "lasa", "--data", missing); err == nil || !strings.Contains(err.Error(), "no log in a data directory") {
 		t.Fatalf("history in a data directory that does not exist: %v", err)
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the missing data directory was made: %v", err)
+	}
+	empty := t.TempDir() // a directory, but no takt's: no log in it
+	if _, err := cli(t, historyCmd, "goal", "lasa", "--data", empty); err == nil || !strings.Contains(err.Error(), "no log in a data directory") {
+		t.Fatalf("history in a directory with no log: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "nats")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("an empty log was made in a directory with none: %v", err)
 	}
 	for period, want := range map[string]string{"banana": "must be a mandate period", "1999-2002": "does not exist"} {
 		if _, err := cli(t, exportCmd, "audit", "--data", cfg.DataDir, "--period", period); err == nil || !strings.Contains(err.Error(), want) {
