@@ -41,7 +41,8 @@ func OpenAPI() []byte {
 		name := upperFirst(t.Name())
 		schemas[name] = schemaOf(t, schemas)
 		params := []any{ref("#/components/parameters/tenant")}
-		for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(q.path, -1) {
+		inPath := regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(q.path, -1)
+		for _, m := range inPath {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
 		for _, p := range append(q.params[:len(q.params):len(q.params)], readParams...) {
@@ -49,7 +50,7 @@ func OpenAPI() []byte {
 		}
 		// What a 404 names: the tenant, the entity of the path, the period or organ a filter names.
 		unknown := []string{"tenant"}
-		if strings.Contains(q.path, "{id}") {
+		if len(inPath) > 0 {
 			unknown = append(unknown, "entity")
 		}
 		for _, p := range q.params {
