@@ -81,8 +81,8 @@ func TestValuesInForceAsOf(t *testing.T) {
 		})
 		check("tree from SQLite", tree.Goals[0].Indicators[0])
 		if c.known == 0 && c.latest != "v2025t1" {
-			// The same tree known at the last sequence but one (which knows v2025t1 not yet), and
-			// asked again from the cache.
+			// The same tree known at the last sequence but one (which knows v2025t1 not yet): its
+			// latest values come from history, not from those kept for the checkpoint.
 			opts.KnownAt = last - 1
 			tree, err = e.db.Goals(ctx, tenant, domain.GoalFilter{Period: "2023-2026"}, opts)
 			if err != nil {
